@@ -1,0 +1,29 @@
+# Sourced by .ci/run and .ci/demo: a virtual environment outside the clone, keyed on the hash of
+# settings.ini + setup.py (reused while they do not change), and a FASTAI_HOME that finds Caltech-101.
+set -euo pipefail
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$ROOT"
+PY=${PYTHON:-python3}
+KEY=$(cat settings.ini setup.py | sha256sum | cut -c1-12)
+VENV=${IMSIM_VENV:-${XDG_CACHE_HOME:-$HOME/.cache}/image_similarity/venv-$KEY}
+if [ ! -f "$VENV/.complete" ]; then
+  echo "== creating $VENV"
+  rm -rf "$VENV"; mkdir -p "$(dirname "$VENV")"
+  "$PY" -m venv "$VENV"
+  "$VENV/bin/python" -m pip install -q --disable-pip-version-check --upgrade pip 'setuptools<81' wheel
+  # torch/torchvision first: these versions lie on this machine's disk (a CUDA build; runs on the CPU)
+  "$VENV/bin/python" -m pip install -q --disable-pip-version-check torch==2.14.1 torchvision==0.29.1
+  "$VENV/bin/python" -m pip install -q --disable-pip-version-check ".[dev]"
+  touch "$VENV/.complete"
+fi
+# the package itself always comes from this clone (cheap; the venv may have served another clone)
+"$VENV/bin/python" -m pip install -q --disable-pip-version-check --no-deps --no-build-isolation -e . 2>&1 | grep -v '^WARNING: Location' || true
+export PATH="$VENV/bin:$PATH" VIRTUAL_ENV="$VENV"
+export OMP_NUM_THREADS=${OMP_NUM_THREADS:-$(nproc)} PYTHONWARNINGS=${PYTHONWARNINGS:-ignore::FutureWarning}
+# Caltech-101: link the shared copy where untar_data(URLs.CALTECH_101) looks, when it is beside the clone
+SHARED_DATA="$ROOT/../shared/data/caltech101"
+if [ -z "${FASTAI_HOME:-}" ] && [ -d "$SHARED_DATA" ]; then
+  export FASTAI_HOME=$(mktemp -d -t fastai_home.XXXXXX)
+  mkdir -p "$FASTAI_HOME/data"
+  ln -s "$(cd "$SHARED_DATA" && pwd)" "$FASTAI_HOME/data/caltech_101"
+fi
