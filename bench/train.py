@@ -1,0 +1,63 @@
+"""Train the default model on the whole of Caltech-101 with the fast path and measure it.
+
+    python bench/train.py [--out models/caltech101] [--epochs 12] [--skip-train]
+
+Prints a table and writes bench/results/train.json: validation accuracy, retrieval quality of the
+embeddings (validation images as queries against the whole gallery, same label = relevant, exact cosine
+search: P@1, P@5, P@10, mAP@10), embedding throughput decode -> vector with ONNX Runtime and PyTorch
+eager in the same run, and the wall time of the fast path."""
+import argparse, json, time, os, warnings
+from pathlib import Path
+import numpy as np
+warnings.filterwarnings('ignore')
+from image_similarity.train import fast_train
+from image_similarity.embed import load_model_dir, Embedder
+
+def retrieval(emb, labels, queries, ks=(1, 5, 10)):
+    "P@k and mAP@10 of exact cosine search, each query excluded from its own results."
+    x = emb / np.linalg.norm(emb, axis=1, keepdims=True)
+    s = x[queries] @ x.T
+    s[np.arange(len(queries)), queries] = -np.inf
+    top = np.argsort(-s, axis=1)[:, :max(ks)]
+    rel = labels[top] == labels[queries][:, None]
+    out = {f'P@{k}': float(rel[:, :k].mean()) for k in ks}
+    prec = np.cumsum(rel, 1) / np.arange(1, rel.shape[1] + 1)
+    out['mAP@10'] = float(((prec * rel).sum(1) / np.maximum(rel.sum(1), 1)).mean())
+    return out
+
+def main():
+    p = argparse.ArgumentParser(); p.add_argument('--out', default='models/caltech101')
+    p.add_argument('--epochs', type=int, default=12); p.add_argument('--skip-train', action='store_true')
+    p.add_argument('--label-smoothing', action='store_true'); p.add_argument('--n-throughput', type=int, default=192)
+    a = p.parse_args()
+    res = {}
+    if not a.skip_train:
+        r = fast_train(out_dir=a.out, epochs=a.epochs, label_smoothing=a.label_smoothing, progress=False)
+        res.update(valid_accuracy=r['valid_accuracy'], n_images=r['n'], skipped=r['skipped'],
+                   seconds={k: round(v, 1) for k, v in r['seconds'].items()})
+    m = load_model_dir(a.out)
+    items = m['items']; labels = items.label.to_numpy()
+    res['valid_accuracy'] = m['valid_accuracy']
+    res['retrieval'] = retrieval(m['embeddings'], labels, np.flatnonzero(items.split.to_numpy() == 'valid'))
+    root = Path(m['root']); files = [root/f for f in items.path[:a.n_throughput]]
+    tp = {}
+    for eng in ('onnx', 'torch'):
+        emb = Embedder(a.out, engine=eng, meta=m)
+        emb(files[:32])                                  # warm-up
+        t = time.perf_counter(); e, *_ = emb(files); dt = time.perf_counter() - t
+        tp[eng] = dict(images_per_s=round(len(files) / dt, 1), seconds=round(dt, 2))
+        if eng == 'onnx': e_onnx = e
+        else: tp['max_abs_diff_onnx_torch'] = float(np.abs(e - e_onnx).max())
+    tp['speedup_onnx_vs_torch'] = round(tp['onnx']['images_per_s'] / tp['torch']['images_per_s'], 2)
+    res['throughput'] = tp
+    res['cpu_threads'] = os.cpu_count()
+    Path('bench/results').mkdir(parents=True, exist_ok=True)
+    Path('bench/results/train.json').write_text(json.dumps(res, indent=1))
+    print(f"| metric | value |\n|---|---|")
+    print(f"| validation accuracy | {res['valid_accuracy']:.2%} |")
+    for k, v in res['retrieval'].items(): print(f"| {k} (valid queries, exact cosine) | {v:.3f} |")
+    for eng in ('onnx', 'torch'): print(f"| embedding throughput, {eng} (decode -> vector) | {tp[eng]['images_per_s']} img/s |")
+    print(f"| ONNX Runtime / PyTorch eager | {tp['speedup_onnx_vs_torch']}x (max abs diff {tp['max_abs_diff_onnx_torch']:.1e}) |")
+    if 'seconds' in res: print(f"| fast path wall time (features, head, total) | {res['seconds']} s |")
+
+if __name__ == '__main__': main()
