@@ -13,6 +13,7 @@ import numpy as np
 from threadpoolctl import threadpool_limits
 
 HERE = Path(__file__).resolve().parent
+BUILT = {}
 K = 10
 
 def synth(real, n, hard, seed=0):
@@ -65,9 +66,10 @@ def run_dataset(name, X, Q, methods, reps, results):
     for mname, build, cfgs in methods:
         gc.collect()
         t = time.perf_counter(); obj, nbytes = build(X); t_build = time.perf_counter() - t
-        for cname, single, batch in cfgs(obj):
+        for cname, single, batch, batch100 in cfgs(obj):
             I = batch(Q) if batch else np.stack([single(q) for q in Q])
-            rec = {f'recall@{k}': recall(I, G, k) for k in (1, 10, 100) if I.shape[1] >= k}
+            rec = {f'recall@{k}': recall(I, G, k) for k in (1, 10)}
+            if batch100 is not None: rec['recall@100'] = recall(batch100(Q), G, 100)
             tm = timeit(single, batch, Q[:min(len(Q), 200 if len(X) < 500_000 else 100)], reps)
             row = dict(dataset=name, n=len(X), method=mname, config=cname, build_s=round(t_build, 2), index_bytes=int(nbytes), **rec, **tm)
             results.append(row)
@@ -87,6 +89,7 @@ def main():
     numba.set_num_threads(1); faiss.omp_set_num_threads(1)
     real = np.load(a.embeddings).astype(np.float32)
     r = np.random.default_rng(0)
+    w = LSHIndex(8); w.add(np.random.rand(50, 8)); w.search(np.random.rand(8), 3); w.search(np.random.rand(2, 8), 3, threads=1)  # JIT-compile before timing
 
     def ours(n_bits, cands):
         def build(X):
@@ -95,18 +98,19 @@ def main():
         def cfgs(ix):
             for c in cands:
                 yield (f'{n_bits}b c={c}', lambda q, c=c: ix.search(q, K, n_candidates=c)[1],
-                       lambda Q, c=c: ix.search(Q, K, n_candidates=c, threads=1)[1])
+                       lambda Q, c=c: ix.search(Q, K, n_candidates=c, threads=1)[1],
+                       lambda Q, c=c: ix.search(Q, 100, n_candidates=max(c, 100), threads=1)[1])
         return (f'LSHIndex (ours)', build, cfgs)
     def numpy_exact():
         def build(X): Xn = normed(X); return Xn, Xn.nbytes
         def cfgs(Xn):
             def single(q):
                 s = Xn @ (q / np.linalg.norm(q)); p = np.argpartition(-s, K)[:K]; return p[np.argsort(-s[p])]
-            yield ('exact', single, lambda Q: exact_search(Xn, Q, K))
+            yield ('exact', single, lambda Q: exact_search(Xn, Q, K), lambda Q: exact_search(Xn, Q, 100))
         return ('exact NumPy', build, cfgs)
     def faiss_flat():
         def build(X): ix = faiss.IndexFlatIP(X.shape[1]); ix.add(normed(X)); return ix, X.nbytes
-        def cfgs(ix): yield ('flat', lambda q: ix.search(normed(q[None]), K)[1][0], lambda Q: ix.search(normed(Q), K)[1])
+        def cfgs(ix): yield ('flat', lambda q: ix.search(normed(q[None]), K)[1][0], lambda Q: ix.search(normed(Q), K)[1], lambda Q: ix.search(normed(Q), 100)[1])
         return ('faiss IndexFlatIP', build, cfgs)
     def faiss_lsh(nbits, cands):
         def build(X):
@@ -115,11 +119,11 @@ def main():
         def cfgs(obj):
             ix, Xn = obj
             for c in cands:
-                def batch(Q, c=c):
+                def batch(Q, c=c, k=K):
                     Qn = normed(Q); _, C = ix.search(Qn, c)
-                    s = np.einsum('qcd,qd->qc', Xn[C], Qn); o = np.argsort(-s, 1)[:, :K]
+                    s = np.einsum('qcd,qd->qc', Xn[C], Qn); o = np.argsort(-s, 1)[:, :k]
                     return np.take_along_axis(C, o, 1)
-                yield (f'{nbits}b c={c}', lambda q, b=batch: b(q[None])[0], batch)
+                yield (f'{nbits}b c={c}', lambda q, b=batch: b(q[None])[0], batch, lambda Q, b=batch, c=c: b(Q, max(c, 100), 100))
         return ('faiss IndexLSH + re-rank', build, cfgs)
     def faiss_hnsw(efs):
         def build(X):
@@ -127,8 +131,8 @@ def main():
             return ix, faiss.serialize_index(ix).nbytes
         def cfgs(ix):
             for ef in efs:
-                def batch(Q, ef=ef): ix.hnsw.efSearch = ef; return ix.search(normed(Q), K)[1]
-                yield (f'M=32 ef={ef}', lambda q, b=batch: b(q[None])[0], batch)
+                def batch(Q, ef=ef, k=K): ix.hnsw.efSearch = max(ef, k); return ix.search(normed(Q), k)[1]
+                yield (f'M=32 ef={ef}', lambda q, b=batch: b(q[None])[0], batch, lambda Q, b=batch: b(Q, k=100))
         return ('faiss IndexHNSWFlat', build, cfgs)
     def lshash_methods(X):
         "lshash3 at the reference settings, and our LSHash with the same hyperplanes (center=False) and centred."
@@ -140,16 +144,18 @@ def main():
             from lshash.lshash import LSHash as LSHash3
             def b3(X):
                 l = LSHash3(10, X.shape[1], 5, matrices_filename=mf)
-                for i, x in enumerate(X): l.index(x, extra_data=i)
+                for i, x in enumerate(X): l.index(x, extra_data=i + 1)   # 1-based: lshash3 drops falsy extra data
+                BUILT['lshash3'] = l
                 return l, 0
-            def c3(l): yield ('10b x5 hamming', lambda q: np.array([e for (_, e), _ in l.query(q, K, 'hamming')] + [-1] * K)[:K], None)
+            def c3(l): yield ('10b x5 hamming', lambda q: np.array([e - 1 for (_, e), _ in l.query(q, K, 'hamming')] + [-1] * K)[:K], None, None)
             out.append(('lshash3 (reference)', b3, c3))
         for center in (False, True):
             def bo(X, center=center):
                 l = LSHash(10, X.shape[1], 5, matrices_filename=mf if os.path.exists(mf) else None, seed=0, center=center)
-                for i, x in enumerate(X): l.index(x, extra_data=i)
-                l.query(X[0], K, 'hamming'); return l, l._vecs.nbytes
-            def co(l): yield ('10b x5 hamming', lambda q: np.array([e for (_, e), _ in l.query(q, K, 'hamming')] + [-1] * K)[:K], None)
+                for i, x in enumerate(X): l.index(x, extra_data=i + 1)   # 1-based: lshash3 drops falsy extra data
+                l.query(X[0], K, 'hamming'); BUILT[f'ours-{center}'] = l
+                return l, l._vecs.nbytes
+            def co(l): yield ('10b x5 hamming', lambda q: np.array([e - 1 for (_, e), _ in l.query(q, K, 'hamming')] + [-1] * K)[:K], None, None)
             out.append((f'LSHash (ours{", centred" if center else ", same planes"})', bo, co))
         return out
 
@@ -161,6 +167,15 @@ def main():
         methods = [numpy_exact(), faiss_flat(), ours(256, [50, 100, 200, 400]), faiss_lsh(256, [100, 200, 400]), faiss_hnsw([16, 32, 64])]
         run_dataset('caltech101', real, Qn, methods, a.reps, results)
         run_dataset('caltech101 (lshash API)', real, Qn[:100], lshash_methods(real), 1, results)
+        if 'lshash3' in BUILT:   # same hyperplanes, no centring: the very same answers, in the same format
+            l3, lo = BUILT.pop('lshash3'), BUILT['ours-False']
+            same = 0
+            for q in Qn[:50]:
+                a3, ao = l3.query(q, K, 'hamming'), lo.query(q, K, 'hamming')
+                same += [e for (_, e), _ in a3] == [e for (_, e), _ in ao] and np.allclose([d for _, d in a3], [d for _, d in ao], rtol=1e-9)
+            print(f"lshash3 vs LSHash(center=False), same planes: identical results for {same}/50 queries")
+            results.append(dict(dataset='caltech101 (lshash API)', check='identical results, same planes', identical=same, of=50))
+        BUILT.clear()
         for n in a.sizes:
             for hard in (False, True):
                 X = synth(real, n, hard, seed=1)

@@ -27,12 +27,12 @@ def retrieval(emb, labels, queries, ks=(1, 5, 10)):
 
 def main():
     p = argparse.ArgumentParser(); p.add_argument('--out', default='models/caltech101')
-    p.add_argument('--epochs', type=int, default=12); p.add_argument('--skip-train', action='store_true')
-    p.add_argument('--label-smoothing', action='store_true'); p.add_argument('--n-throughput', type=int, default=192)
+    p.add_argument('--epochs', type=int, default=25); p.add_argument('--skip-train', action='store_true')
+    p.add_argument('--no-label-smoothing', action='store_true'); p.add_argument('--method', default='squish'); p.add_argument('--n-throughput', type=int, default=192)
     a = p.parse_args()
     res = {}
     if not a.skip_train:
-        r = fast_train(out_dir=a.out, epochs=a.epochs, label_smoothing=a.label_smoothing, progress=False)
+        r = fast_train(out_dir=a.out, epochs=a.epochs, label_smoothing=not a.no_label_smoothing, method=a.method, progress=False)
         res.update(valid_accuracy=r['valid_accuracy'], n_images=r['n'], skipped=r['skipped'],
                    seconds={k: round(v, 1) for k, v in r['seconds'].items()})
     m = load_model_dir(a.out)
