@@ -107,6 +107,7 @@ def main():
         out, title = convert(proc/nb.name, module_of)
         (SRC/f'{name}.ipynb').write_text(json.dumps(out))
         nav.append({('Home' if name == 'index' else title): f'{name}.ipynb'})
+    if (ROOT/'nbs'/'images').is_dir(): shutil.copytree(ROOT/'nbs'/'images', SRC/'images')
     (SRC/'assets').mkdir(exist_ok=True)
     (SRC/'assets'/'extra.css').write_text(
         'a.source-link{float:right;font-size:.8em}\ntable.docments{font-size:.8em}\n'

@@ -8,7 +8,7 @@ def nb2md(nb_path, img_dir=None):
     out = []
     for c in read_nb(nb_path).cells:
         src = c.source
-        if c.cell_type == 'markdown': out.append(src.strip()); continue
+        if c.cell_type == 'markdown': out.append(re.sub(r'\]\((images/|\w+\.ipynb)', r'](nbs/\1', src.strip())); continue   # links relative to nbs/
         if re.search(r'^#\|\s*(hide|include:\s*false)', src, re.M): continue
         code = '\n'.join(l for l in src.splitlines() if not l.startswith('#|')).strip()
         echo = not re.search(r'^#\|\s*echo:\s*false', src, re.M)

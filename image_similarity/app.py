@@ -5,7 +5,7 @@
 # %% auto #0
 __all__ = ['thumbnail', 'SearchApp']
 
-# %% ../nbs/06_app.ipynb #4e707065
+# %% ../nbs/06_app.ipynb #806c957b
 import io, os, time, html
 from pathlib import Path
 import ipywidgets as W
@@ -13,7 +13,7 @@ from .core import ImageSimilarityError
 from .data import load_image
 from .search import ImageSearch, fetch_image
 
-# %% ../nbs/06_app.ipynb #7006453e
+# %% ../nbs/06_app.ipynb #1fb5ead7
 def thumbnail(img, # Anything `fetch_image` takes
               size:int=160, # Longest side in pixels
              ) -> bytes:
@@ -29,7 +29,7 @@ class SearchApp(W.VBox):
                 ):
         self.search = search if isinstance(search, ImageSearch) else ImageSearch(search)
         self.upload = W.FileUpload(accept='image/*', multiple=False, description='Upload')
-        self.url = W.Text(placeholder='https://... or a file path', layout=W.Layout(width='420px'))
+        self.url = W.Text(placeholder='https://... or a file path', layout=W.Layout(width='420px'), continuous_update=False)
         self.url_btn = W.Button(description='Search URL')
         it = self.search.items
         pick = it[it.split == 'valid'].groupby('label').head(2).head(n_gallery)
@@ -42,7 +42,7 @@ class SearchApp(W.VBox):
         self.results.add_class('is-results')
         self._last = None
         self.upload.observe(self._on_upload, 'value'); self.url_btn.on_click(lambda _: self._run(self.url.value.strip()))
-        self.url.on_submit(lambda _: self._run(self.url.value.strip()))
+        self.url.observe(lambda ch: self._run(ch['new'].strip()), 'value')   # Enter or leaving the box
         self.gallery.observe(lambda ch: ch['new'] and self._run(ch['new']), 'value')
         self.k.observe(lambda _: self._last is not None and self._run(self._last), 'value')
         super().__init__([W.HTML(f'<b>image_similarity</b>: {len(self.search):,} images, {self.search.meta["backbone"]}'),

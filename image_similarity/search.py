@@ -6,7 +6,7 @@
 __all__ = ['MAX_URL_BYTES', 'fetch_url', 'fetch_image', 'ImageSearch', 'plot_grid', 'build', 'image_similarity_build',
            'find_similar_images']
 
-# %% ../nbs/05_search.ipynb #aee7e4b3
+# %% ../nbs/05_search.ipynb #a87d9682
 import io, time, json, urllib.request, urllib.error, warnings
 from pathlib import Path
 import numpy as np
@@ -14,9 +14,10 @@ from PIL import Image
 from .core import ImageSimilarityError, ImageLoadError, IndexFormatError
 from .data import load_image, caltech101, list_images
 from .lsh import LSHIndex
+from .embed import load_model_dir
 from fastcore.basics import patch
 
-# %% ../nbs/05_search.ipynb #bed5785a
+# %% ../nbs/05_search.ipynb #782be564
 MAX_URL_BYTES = 20 * 1024 * 1024
 
 def fetch_url(url:str, # http(s) URL
@@ -58,7 +59,7 @@ def fetch_image(image, # Path, http(s) URL, bytes, file object, NumPy array (HxW
         return load_image(Image.fromarray(a[..., 0] if a.ndim == 3 and a.shape[2] == 1 else a))
     return load_image(image)
 
-# %% ../nbs/05_search.ipynb #54281987
+# %% ../nbs/05_search.ipynb #68f0b736
 class ImageSearch:
     "A model directory plus its LSH index: `query` images, `plot_results`."
     def __init__(self, out_dir, # Model directory (see `image_similarity.embed`)
@@ -76,8 +77,11 @@ class ImageSearch:
         "The stored index (its verified bytes) when it matches the embeddings, else one built in memory (milliseconds for 10k)."
         emb = self.meta['embeddings']
         if 'index.lsh' in self.meta['_blobs']:
-            ix = LSHIndex.load(self.meta['_blobs']['index.lsh'])
-            if len(ix) == len(emb) and ix.dim == emb.shape[1]: return ix
+            try:
+                ix = LSHIndex.load(self.meta['_blobs']['index.lsh'])
+                if len(ix) == len(emb) and ix.dim == emb.shape[1]: return ix
+            except IndexFormatError as e:   # e.g. written by an older version: the index is derived data, rebuild it
+                warnings.warn(f"{self.dir/'index.lsh'}: {str(e).split(': ', 1)[-1]}; building the index in memory instead")
         ix = LSHIndex(emb.shape[1]); ix.add(emb); return ix
 
     def __len__(self): return len(self.items)
@@ -88,7 +92,7 @@ class ImageSearch:
         "Open a built model directory."
         return cls(out_dir, **kwargs)
 
-# %% ../nbs/05_search.ipynb #5fce7241
+# %% ../nbs/05_search.ipynb #f2ecf78b
 def _embed_query(self:ImageSearch, image, timeout:float=10) -> np.ndarray:
     img = fetch_image(image, timeout)
     e, _, _, errs = self.embedder([img])
@@ -109,7 +113,7 @@ def query(self:ImageSearch, image, # Path, URL, bytes, array or PIL image
     return pd.DataFrame(dict(rank=np.arange(1, len(ids) + 1), path=[str(self.root/p) for p in rows.path],
                              label=rows.label.to_numpy(), distance=np.round(d.astype(float), 4)))
 
-# %% ../nbs/05_search.ipynb #2e314938
+# %% ../nbs/05_search.ipynb #027c9f4d
 def plot_grid(query_image, # The query (anything `fetch_image` takes)
                  results, # Table from `ImageSearch.query`
                  ncols:int=3, # Result thumbnails per row
@@ -142,7 +146,7 @@ def plot_results(self:ImageSearch, image, # Anything `fetch_image` takes
     res = self.query(image, k)
     return plot_grid(image, res, ncols, save), res
 
-# %% ../nbs/05_search.ipynb #8b9dc983
+# %% ../nbs/05_search.ipynb #96367edb
 def build(data_path=None, # Folder of class folders; `None`: Caltech-101 via `untar_data`
           out_dir='models/caltech101', # Model directory
           backbone:str='efficientnet_lite0', # Registered backbone
@@ -157,7 +161,7 @@ def build(data_path=None, # Folder of class folders; `None`: Caltech-101 via `un
     from image_similarity.embed import load_model_dir, fingerprint
     from image_similarity.train import fast_train
     t0 = time.time()
-    root = caltech101(data_path) if files is None else Path(data_path)
+    root = caltech101(data_path)
     fl = list_images(root, exclude=kwargs.get('exclude', ())) if files is None else files
     if not force and (Path(out_dir)/'meta.json').exists():
         try:
@@ -178,7 +182,7 @@ def build(data_path=None, # Folder of class folders; `None`: Caltech-101 via `un
               f"{r['valid_accuracy']:.2%}, {len(s.index):,} vectors indexed, {time.time() - t0:.0f} s")
     return s
 
-# %% ../nbs/05_search.ipynb #e0d440eb
+# %% ../nbs/05_search.ipynb #2b1e0641
 from fastcore.script import call_parse, store_true
 
 def _cli_error(e):
