@@ -6,7 +6,7 @@
 __all__ = ['MAX_URL_BYTES', 'fetch_url', 'fetch_image', 'ImageSearch', 'plot_grid', 'build', 'image_similarity_build',
            'find_similar_images']
 
-# %% ../nbs/05_search.ipynb #a87d9682
+# %% ../nbs/05_search.ipynb #dede1f54
 import io, time, json, urllib.request, urllib.error, warnings
 from pathlib import Path
 import numpy as np
@@ -17,7 +17,7 @@ from .lsh import LSHIndex
 from .embed import load_model_dir
 from fastcore.basics import patch
 
-# %% ../nbs/05_search.ipynb #782be564
+# %% ../nbs/05_search.ipynb #300a0528
 MAX_URL_BYTES = 20 * 1024 * 1024
 
 def fetch_url(url:str, # http(s) URL
@@ -59,7 +59,7 @@ def fetch_image(image, # Path, http(s) URL, bytes, file object, NumPy array (HxW
         return load_image(Image.fromarray(a[..., 0] if a.ndim == 3 and a.shape[2] == 1 else a))
     return load_image(image)
 
-# %% ../nbs/05_search.ipynb #68f0b736
+# %% ../nbs/05_search.ipynb #5da19234
 class ImageSearch:
     "A model directory plus its LSH index: `query` images, `plot_results`."
     def __init__(self, out_dir, # Model directory (see `image_similarity.embed`)
@@ -92,7 +92,7 @@ class ImageSearch:
         "Open a built model directory."
         return cls(out_dir, **kwargs)
 
-# %% ../nbs/05_search.ipynb #f2ecf78b
+# %% ../nbs/05_search.ipynb #309c0bb5
 def _embed_query(self:ImageSearch, image, timeout:float=10) -> np.ndarray:
     img = fetch_image(image, timeout)
     e, _, _, errs = self.embedder([img])
@@ -113,7 +113,7 @@ def query(self:ImageSearch, image, # Path, URL, bytes, array or PIL image
     return pd.DataFrame(dict(rank=np.arange(1, len(ids) + 1), path=[str(self.root/p) for p in rows.path],
                              label=rows.label.to_numpy(), distance=np.round(d.astype(float), 4)))
 
-# %% ../nbs/05_search.ipynb #027c9f4d
+# %% ../nbs/05_search.ipynb #df1f4843
 def plot_grid(query_image, # The query (anything `fetch_image` takes)
                  results, # Table from `ImageSearch.query`
                  ncols:int=3, # Result thumbnails per row
@@ -146,7 +146,7 @@ def plot_results(self:ImageSearch, image, # Anything `fetch_image` takes
     res = self.query(image, k)
     return plot_grid(image, res, ncols, save), res
 
-# %% ../nbs/05_search.ipynb #96367edb
+# %% ../nbs/05_search.ipynb #e6c3ecca
 def build(data_path=None, # Folder of class folders; `None`: Caltech-101 via `untar_data`
           out_dir='models/caltech101', # Model directory
           backbone:str='efficientnet_lite0', # Registered backbone
@@ -182,7 +182,7 @@ def build(data_path=None, # Folder of class folders; `None`: Caltech-101 via `un
               f"{r['valid_accuracy']:.2%}, {len(s.index):,} vectors indexed, {time.time() - t0:.0f} s")
     return s
 
-# %% ../nbs/05_search.ipynb #2b1e0641
+# %% ../nbs/05_search.ipynb #796d196f
 from fastcore.script import call_parse, store_true
 
 def _cli_error(e):
@@ -200,8 +200,13 @@ def image_similarity_build(
     force:store_true=False, # Rebuild even when a valid model directory exists
 ):
     "Build the image-similarity model directory: data -> fast training -> embeddings -> LSH index."
-    try: build(data_path, out_dir, backbone, size, seed, force, epochs=epochs)
+    import sys
+    t0 = time.time()
+    try: s = build(data_path, out_dir, backbone, size, seed, force, progress=sys.stdout.isatty(), epochs=epochs)
     except ImageSimilarityError as e: _cli_error(e)
+    m = s.meta   # one summary line, also when the output is a log file rather than a terminal (no progress bars then)
+    print(f"{out_dir}: {len(s):,} images, {len(m.get('skipped', []))} unreadable skipped, validation accuracy "
+          f"{m['valid_accuracy']:.2%}, built {m['created']}, {time.time() - t0:.0f} s")
 
 @call_parse
 def find_similar_images(
