@@ -47,10 +47,10 @@ def convert(nb_path:Path, module_of:dict) -> tuple:
     for c in nb['cells']:
         src = ''.join(c['source'])
         if c['cell_type'] == 'raw' and src.startswith('---'):
-            fm = dict(re.findall(r'^(\w[\w-]*):\s*(.*(?:\n  .*)*)', src, re.M))
-            title = fm.get('title', title).strip()
-            desc = ' '.join(fm.get('description', '').split()).strip('\'"')
-            title = title.strip('\'"')
+            import yaml
+            fm = yaml.safe_load(src.strip().strip('-')) or {}
+            title = str(fm.get('title', title)).strip()
+            desc = ' '.join(str(fm.get('description', '')).split())
             cells.append(dict(cell_type='markdown', metadata={}, source=f"# {title}\n\n> {desc}" if desc else f"# {title}"))
             continue
         if c['cell_type'] == 'markdown':
