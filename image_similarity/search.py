@@ -14,7 +14,7 @@ from PIL import Image
 from .core import ImageSimilarityError, ImageLoadError, IndexFormatError
 from .data import load_image, caltech101, list_images
 from .lsh import LSHIndex
-from .embed import load_model_dir
+from .embed import load_model_dir, Embedder
 from fastcore.basics import patch
 
 # %% ../nbs/05_search.ipynb #300a0528
@@ -66,7 +66,6 @@ class ImageSearch:
                  engine:str='onnx', # 'onnx' or 'torch'
                  threads:int|None=None, # ONNX Runtime threads
                 ):
-        from image_similarity.embed import load_model_dir, Embedder
         self.dir = Path(out_dir)
         self.meta = load_model_dir(self.dir)
         self.embedder = Embedder(self.dir, engine, threads, meta=self.meta)
@@ -167,7 +166,7 @@ def build(data_path=None, # Folder of class folders; `None`: Caltech-101 via `un
         try:
             m = load_model_dir(out_dir)
             same = (m.get('backbone') == backbone and m.get('size') == size and m.get('seed') == seed
-                    and Path(m['root']) == root and all(m.get(k) == v for k, v in kwargs.items() if k in m)
+                    and Path(m['root']).resolve() == root.resolve() and all(m.get(k) == v for k, v in kwargs.items() if k in m)
                     and m.get('fingerprint') == fingerprint([root/p for p in m['items'].path], root)
                     and len(m['items']) + len(m.get('skipped', [])) == len(fl))
             if same:

@@ -158,7 +158,8 @@ def fast_train(path=None, # Folder of class folders; `None`: Caltech-101
     learn = Learner(dls, model, metrics=accuracy, splitter=_splitter)
     items = pd.DataFrame(dict(path=[f.relative_to(root).as_posix() for f in good], label=labels,
                               split=np.where(valid, 'valid', 'train')))
-    meta = dict(backbone=bb.name, size=size, stats=[list(bb.mean), list(bb.std)], classes=classes, root=str(root),
+    meta = dict(backbone=bb.name, size=size, stats=[list(bb.mean), list(bb.std)], classes=classes,
+                root=str(root.resolve()),   # real path: a temporary link (e.g. a CI FASTAI_HOME) may go away
                 fingerprint=fingerprint(good, root), valid_accuracy=acc, seed=seed, valid_pct=valid_pct,
                 trained_by='fast_train', epochs=epochs, lr=lr, flip=flip, resize=method, skipped=[e for _, e in errs])
     index = LSHIndex(emb.shape[1], **(index_kw or {})); index.add(emb)
