@@ -268,6 +268,8 @@ class Embedder:
         elif engine == 'torch':
             from fastai.learner import load_learner
             if not (d/'learner.pkl').exists(): raise IndexFormatError(f"{d}: learner.pkl is missing; use engine='onnx'")
+            want = self.meta['files'].get('learner.pkl')   # checked here, before unpickling (load_model_dir skips it)
+            if want and _sha(d/'learner.pkl') != want: raise IndexFormatError(f"{d/'learner.pkl'}: corrupted (checksum mismatch)")
             self.engine = TorchEngine(EmbeddingModel(load_learner(d/'learner.pkl').model))
         else: raise ImageSimilarityError(f"engine={engine!r}: use 'onnx' or 'torch'")
         self.size, self.stats = self.meta['size'], tuple(map(tuple, self.meta['stats']))

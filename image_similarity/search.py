@@ -65,9 +65,10 @@ class ImageSearch:
     def __init__(self, out_dir, # Model directory (see `image_similarity.embed`)
                  engine:str='onnx', # 'onnx' or 'torch'
                  threads:int|None=None, # ONNX Runtime threads
+                 meta:dict|None=None, # Already loaded `load_model_dir` result
                 ):
         self.dir = Path(out_dir)
-        self.meta = load_model_dir(self.dir)
+        self.meta = meta or load_model_dir(self.dir)
         self.embedder = Embedder(self.dir, engine, threads, meta=self.meta)
         self.items, self.root = self.meta['items'], Path(self.meta['root'])
         self.index = self._index()
@@ -157,7 +158,7 @@ def build(data_path=None, # Folder of class folders; `None`: Caltech-101 via `un
           **kwargs, # More `fast_train` arguments (epochs, lr, flip, method, exclude, ...)
          ) -> ImageSearch:
     "Data -> fast training -> embeddings -> LSH index in `out_dir`, reusing a valid one. Returns the `ImageSearch`."
-    from image_similarity.embed import load_model_dir, fingerprint
+    from image_similarity.embed import fingerprint
     from image_similarity.train import fast_train
     t0 = time.time()
     root = caltech101(data_path)
@@ -171,7 +172,7 @@ def build(data_path=None, # Folder of class folders; `None`: Caltech-101 via `un
                     and len(m['items']) + len(m.get('skipped', [])) == len(fl))
             if same:
                 if progress: print(f"reusing {out_dir}: {len(m['items']):,} images, built {m['created']}")
-                return ImageSearch(out_dir)
+                return ImageSearch(out_dir, meta=m)   # already read and verified
         except IndexFormatError as e:
             if progress: print(f"rebuilding {out_dir}: {e}")
     r = fast_train(root, out_dir, backbone, size, seed=seed, files=fl, progress=progress, **kwargs)
