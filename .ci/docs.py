@@ -39,6 +39,7 @@ def docments_table(name:str, module:str) -> str:
 
 def local_links(s:str) -> str:
     s = s.replace(DOC_HOST, '')
+    s = re.sub(r'(\.html#)([\w.-]+)', lambda m: m[1] + m[2].replace('.', ''), s)   # nbdev's `#cls.meth` is MkDocs' `#clsmeth`
     return re.sub(r'\]\((?:nbs/)?(\d+[a-z]?_)?(\w+)\.ipynb\)', lambda m: f']({m[2]}.html)', s)
 
 def convert(nb_path:Path, module_of:dict) -> tuple:

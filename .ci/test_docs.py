@@ -9,9 +9,11 @@ from urllib.parse import urljoin, urlparse
 from playwright.sync_api import sync_playwright
 
 DOCS = Path(__file__).resolve().parent.parent/'docs'
-API_SAMPLE = {'data': ['load_image', 'list_images', 'get_dls', 'scan_images'], 'backbones': ['get_backbone', 'lukemelas_to_timm'],
-              'lsh': ['LSHIndex', 'LSHash', 'as_vectors'], 'embed': ['Embedder', 'save_model_dir', 'load_model_dir'],
-              'train': ['fast_train', 'build_learner'], 'search': ['ImageSearch', 'fetch_image', 'build'], 'core': ['atomic_write']}
+API_SAMPLE = {'data': ['load_image', 'list_images', 'get_dls', 'scan_images', 'fetch_image', 'ImageSpec'],
+              'backbones': ['get_backbone', 'lukemelas_to_timm'], 'store': ['ModelDir', 'ModelDir.save', 'ModelDir.load'],
+              'lsh': ['LSHIndex', 'as_vectors'], 'lshash_compat': ['LSHash'], 'embed': ['Embedder', 'split_head'],
+              'train': ['fast_train', 'build_learner'], 'pipeline': ['build'], 'search': ['ImageSearch', 'plot_grid'],
+              'cli': ['find_similar_images'], 'core': ['atomic_write', 'VectorError']}
 
 def main():
     class Quiet(http.server.SimpleHTTPRequestHandler):

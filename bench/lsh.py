@@ -85,7 +85,8 @@ def main():
     ap.add_argument('--no-lshash3', action='store_true'); ap.add_argument('--out', default=str(HERE/'results'/'lsh.json'))
     a = ap.parse_args()
     import numba, faiss
-    from image_similarity.lsh import LSHIndex, LSHash
+    from image_similarity.lsh import LSHIndex
+    from image_similarity.lshash_compat import LSHash
     numba.set_num_threads(1); faiss.omp_set_num_threads(1)
     real = np.load(a.embeddings).astype(np.float32)
     r = np.random.default_rng(0)

@@ -8,7 +8,8 @@ import argparse, json, time, os, warnings
 from pathlib import Path
 import numpy as np
 warnings.filterwarnings('ignore')
-from image_similarity.search import ImageSearch, fetch_image
+from image_similarity.search import ImageSearch
+from image_similarity.data import fetch_image
 
 def main():
     ap = argparse.ArgumentParser(); ap.add_argument('--model', default='models/caltech101')
@@ -21,7 +22,7 @@ def main():
     total, emb, idx = [], [], []
     for f in files[a.warmup:]:
         t0 = time.perf_counter(); s.query(f, 6); total.append(time.perf_counter() - t0)
-        t0 = time.perf_counter(); e, *_ = s.embedder([fetch_image(f)]); t1 = time.perf_counter()
+        t0 = time.perf_counter(); e = s.embedder([fetch_image(f)]).embeddings; t1 = time.perf_counter()
         s.index.search(e[0], 6); t2 = time.perf_counter()
         emb.append(t1 - t0); idx.append(t2 - t1)
     pct = lambda v, p: round(float(np.percentile(np.array(v) * 1e3, p)), 2)

@@ -1,6 +1,6 @@
 """Train the default model on the whole of Caltech-101 with the fast path and measure it.
 
-    python bench/train.py [--out models/caltech101] [--epochs 12] [--skip-train]
+    python bench/train.py [--model-dir models/caltech101] [--epochs 25] [--skip-train]
 
 Prints a table and writes bench/results/train.json: validation accuracy, retrieval quality of the
 embeddings (validation images as queries against the whole gallery, same label = relevant, exact cosine
@@ -10,8 +10,9 @@ import argparse, json, time, os, warnings
 from pathlib import Path
 import numpy as np
 warnings.filterwarnings('ignore')
-from image_similarity.train import fast_train
-from image_similarity.embed import load_model_dir, Embedder
+from image_similarity.pipeline import build
+from image_similarity.store import ModelDir
+from image_similarity.embed import Embedder
 
 def retrieval(emb, labels, queries, ks=(1, 5, 10)):
     "P@k and mAP@10 of exact cosine search, each query excluded from its own results."
@@ -26,25 +27,24 @@ def retrieval(emb, labels, queries, ks=(1, 5, 10)):
     return out
 
 def main():
-    p = argparse.ArgumentParser(); p.add_argument('--out', default='models/caltech101')
+    p = argparse.ArgumentParser(); p.add_argument('--model-dir', default='models/caltech101')
     p.add_argument('--epochs', type=int, default=25); p.add_argument('--skip-train', action='store_true')
-    p.add_argument('--no-label-smoothing', action='store_true'); p.add_argument('--method', default='squish'); p.add_argument('--n-throughput', type=int, default=192)
+    p.add_argument('--no-label-smoothing', action='store_true'); p.add_argument('--n-throughput', type=int, default=192)
     a = p.parse_args()
     res = {}
     if not a.skip_train:
-        r = fast_train(out_dir=a.out, epochs=a.epochs, label_smoothing=not a.no_label_smoothing, method=a.method, progress=False)
-        res.update(valid_accuracy=r['valid_accuracy'], n_images=r['n'], skipped=r['skipped'],
-                   seconds={k: round(v, 1) for k, v in r['seconds'].items()})
-    m = load_model_dir(a.out)
-    items = m['items']; labels = items.label.to_numpy()
-    res['valid_accuracy'] = m['valid_accuracy']
-    res['retrieval'] = retrieval(m['embeddings'], labels, np.flatnonzero(items.split.to_numpy() == 'valid'))
-    root = Path(m['root']); files = [root/f for f in items.path[:a.n_throughput]]
+        m = build(model_dir=a.model_dir, epochs=a.epochs, label_smoothing=not a.no_label_smoothing, force=True, progress=False)
+        res.update(n_images=len(m.items), skipped=len(m.info['skipped']), seconds=m.info['seconds'])
+    m = ModelDir.load(a.model_dir)
+    items = m.items; labels = items.label.to_numpy()
+    res['valid_accuracy'] = m.info['valid_accuracy']
+    res['retrieval'] = retrieval(m.embeddings, labels, np.flatnonzero(items.split.to_numpy() == 'valid'))
+    files = [m.root/f for f in items.path[:a.n_throughput]]
     tp = {}
     for eng in ('onnx', 'torch'):
-        emb = Embedder(a.out, engine=eng, meta=m)
+        emb = Embedder(m, engine=eng, trust=True)        # our own directory: the torch engine may unpickle it
         emb(files[:32])                                  # warm-up
-        t = time.perf_counter(); e, *_ = emb(files); dt = time.perf_counter() - t
+        t = time.perf_counter(); e = emb(files).embeddings; dt = time.perf_counter() - t
         tp[eng] = dict(images_per_s=round(len(files) / dt, 1), seconds=round(dt, 2))
         if eng == 'onnx': e_onnx = e
         else: tp['max_abs_diff_onnx_torch'] = float(np.abs(e - e_onnx).max())
