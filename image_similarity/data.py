@@ -4,7 +4,7 @@
 
 # %% ../nbs/01_data.ipynb #38ee9ee1
 from __future__ import annotations
-import os, io, warnings, hashlib, urllib.request, urllib.error
+import os, io, warnings, hashlib, threading, http.client, urllib.request, urllib.error
 from dataclasses import dataclass
 from pathlib import Path
 from functools import partial
@@ -16,8 +16,8 @@ from fastai.vision.core import PILImage
 from .core import ImageSimilarityError, ImageLoadError, DatasetError
 
 # %% auto #0
-__all__ = ['IMAGE_EXTS', 'MAX_PIXELS', 'MAX_URL_BYTES', 'caltech101', 'list_images', 'fingerprint', 'load_image', 'fetch_url',
-           'fetch_image', 'scan_images', 'ImageSpec', 'RobustImage', 'get_dls']
+__all__ = ['IMAGE_EXTS', 'MAX_PIXELS', 'MAX_URL_BYTES', 'caltech101', 'list_images', 'folder_label', 'fingerprint', 'load_image',
+           'fetch_url', 'fetch_image', 'scan_images', 'ImageSpec', 'RobustImage', 'get_dls']
 
 # %% ../nbs/01_data.ipynb #08287d35
 def caltech101(path=None, # A folder of class folders; `None` means fastai's Caltech-101
@@ -52,8 +52,11 @@ def list_images(path, # Folder to search recursively
     "Sorted image files under `path`; non-image files are skipped and reported in one warning."
     path = Path(path)
     if not path.is_dir(): raise DatasetError(f"{path}: no such folder of images")
-    exclude, files, skipped = set(exclude), [], []
+    exclude, files, skipped, seen = set(exclude), [], [], set()
     for root, dirs, names in os.walk(path, followlinks=True):
+        st = os.stat(root)
+        if (st.st_dev, st.st_ino) in seen: dirs[:] = []; continue   # a folder reached again through a link
+        seen.add((st.st_dev, st.st_ino))
         dirs[:] = sorted(d for d in dirs if d not in exclude and not d.startswith('.'))
         for n in sorted(names):
             fn = Path(root)/n
@@ -64,6 +67,15 @@ def list_images(path, # Folder to search recursively
                       + (' ...' if len(skipped) > 5 else ''))
     return L(files)
 
+# %% ../nbs/01_data.ipynb #9857f898
+def folder_label(fn, # An image file
+                 root=None, # The collection's folder; `None`: the name of the parent folder alone
+                ) -> str:
+    "The class of `fn`: its folder's path relative to `root`."
+    parent = Path(fn).parent
+    try: return parent.relative_to(root).as_posix() if root is not None else parent.name
+    except ValueError: return parent.name    # a file outside `root`
+
 # %% ../nbs/01_data.ipynb #31512ded
 def fingerprint(files, # Image files
                 root=None, # Paths are taken relative to this folder
@@ -71,7 +83,9 @@ def fingerprint(files, # Image files
     "SHA-256 over the sorted relative paths, sizes and modification times of `files`."
     h = hashlib.sha256()
     for f in sorted(map(Path, files)):
-        st = f.stat(); rel = f.relative_to(root) if root else f
+        try: st = f.stat()
+        except OSError as e: raise DatasetError(f"{f}: vanished or unreadable while listing ({type(e).__name__})") from None
+        rel = f.relative_to(root) if root else f
         h.update(f"{rel.as_posix()}\t{st.st_size}\t{int(st.st_mtime)}\n".encode())
     return h.hexdigest()
 
@@ -106,14 +120,17 @@ def load_image(fn, # Path, `bytes`, binary file object, or a PIL image
                max_pixels:int=MAX_PIXELS, # Refuse images with more pixels than this (decompression bombs)
               ) -> Image.Image:
     "Open `fn` as an upright 8-bit RGB PIL image, or raise `ImageLoadError` naming it."
-    if isinstance(fn, Image.Image): return _to_rgb(ImageOps.exif_transpose(fn) or fn)
     name = _name(fn)
+    if isinstance(fn, Image.Image):
+        if fn.width * fn.height > max_pixels: raise ImageLoadError(f"{name}: {fn.width}x{fn.height} pixels exceeds max_pixels={max_pixels:,}")
+        try: return _to_rgb(ImageOps.exif_transpose(fn) or fn)
+        except Exception as e: raise ImageLoadError(f"{name}: cannot decode the image, truncated or corrupt ({type(e).__name__}: {e})") from None
     if isinstance(fn, (bytes, bytearray, memoryview)):
         if len(fn) == 0: raise ImageLoadError(f"{name}: empty (0 bytes), not an image")
         fn = io.BytesIO(fn)
     elif isinstance(fn, (str, os.PathLike)):
         p = Path(fn)
-        if not p.is_file(): raise ImageLoadError(f"{name}: no such file")
+        if not p.is_file(): raise ImageLoadError(f"{name}: {'not a regular file' if p.exists() else 'no such file'}")
         if p.stat().st_size == 0: raise ImageLoadError(f"{name}: empty file (0 bytes), not an image")
     try:
         with warnings.catch_warnings():
@@ -141,11 +158,8 @@ def load_image(fn, # Path, `bytes`, binary file object, or a PIL image
 # %% ../nbs/01_data.ipynb #300a0528
 MAX_URL_BYTES = 20 * 1024 * 1024
 
-def fetch_url(url:str, # http(s) URL
-              timeout:float=10, # Seconds for the connection and for each read
-              max_bytes:int=MAX_URL_BYTES, # Refuse larger answers
-             ) -> bytes:
-    "The bytes of the image at `url`, or `ImageLoadError` saying why not."
+def _fetch(url, timeout, max_bytes, box):
+    "Worker of `fetch_url`: the answer's bytes in `box['data']`, or an `ImageLoadError` in `box['error']`."
     req = urllib.request.Request(url, headers={'User-Agent': 'image_similarity', 'Accept': 'image/*'})
     try:
         with urllib.request.urlopen(req, timeout=timeout) as r:
@@ -154,13 +168,30 @@ def fetch_url(url:str, # http(s) URL
                 raise ImageLoadError(f"{url}: the server answered with {ctype!r}, not an image")
             n = r.headers.get('Content-Length')
             if n and n.isdigit() and int(n) > max_bytes: raise ImageLoadError(f"{url}: {int(n):,} bytes exceeds the {max_bytes:,}-byte limit")
-            data = r.read(max_bytes + 1)
-    except ImageLoadError: raise
-    except urllib.error.HTTPError as e: raise ImageLoadError(f"{url}: HTTP {e.code} {e.reason}") from None
-    except (urllib.error.URLError, TimeoutError, OSError, ValueError) as e:
-        raise ImageLoadError(f"{url}: cannot fetch ({getattr(e, 'reason', None) or e})") from None
-    if len(data) > max_bytes: raise ImageLoadError(f"{url}: more than the {max_bytes:,}-byte limit")
-    return data
+            chunks, got = [], 0
+            while got <= max_bytes and not box.get('cancel'):
+                b = r.read1(1 << 16)                  # whatever has arrived: a trickling server is noticed
+                if not b: break
+                chunks.append(b); got += len(b)
+        if got > max_bytes: raise ImageLoadError(f"{url}: more than the {max_bytes:,}-byte limit")
+        box['data'] = b''.join(chunks)
+    except ImageLoadError as e: box['error'] = e
+    except urllib.error.HTTPError as e: box['error'] = ImageLoadError(f"{url}: HTTP {e.code} {e.reason}")
+    except (urllib.error.URLError, http.client.HTTPException, OSError, ValueError) as e:
+        box['error'] = ImageLoadError(f"{url}: cannot fetch ({getattr(e, 'reason', None) or type(e).__name__ + ': ' + str(e)})")
+
+def fetch_url(url:str, # http(s) URL
+              timeout:float=10, # Seconds for the whole answer: connection, headers and body
+              max_bytes:int=MAX_URL_BYTES, # Refuse larger answers
+             ) -> bytes:
+    "The bytes of the image at `url`, or `ImageLoadError` saying why not; never longer than `timeout`."
+    box = {}
+    t = threading.Thread(target=_fetch, args=(url, timeout, max_bytes, box), daemon=True); t.start(); t.join(timeout)
+    if t.is_alive():
+        box['cancel'] = True   # the worker stops at its next read; a socket read itself gives up after `timeout`
+        raise ImageLoadError(f"{url}: no complete answer within {timeout:g} s")
+    if 'error' in box: raise box['error']
+    return box['data']
 
 def fetch_image(image, # Path, http(s) URL, bytes, file object, NumPy array (HxW or HxWxC) or PIL image
                 timeout:float=10, # For URLs
@@ -174,6 +205,8 @@ def fetch_image(image, # Path, http(s) URL, bytes, file object, NumPy array (HxW
         a = image
         if a.ndim not in (2, 3) or (a.ndim == 3 and a.shape[2] not in (1, 3, 4)) or a.size == 0:
             raise ImageLoadError(f"array of shape {a.shape}: expected HxW, HxWx3 or HxWx4")
+        if not (np.issubdtype(a.dtype, np.number) or a.dtype == bool): raise ImageLoadError(f"array of dtype {a.dtype}: expected numbers")
+        if a.shape[0] * a.shape[1] > MAX_PIXELS: raise ImageLoadError(f"array of shape {a.shape}: more than {MAX_PIXELS:,} pixels")
         if not np.isfinite(a).all(): raise ImageLoadError("array contains NaN or infinity")
         if a.dtype != np.uint8:
             a = np.clip(a * (255 if a.max(initial=0) <= 1 else 1), 0, 255).astype(np.uint8)
@@ -235,7 +268,7 @@ def get_dls(data_path, # Folder of class folders; `None`: Caltech-101
             **kwargs, # Passed to `DataBlock.dataloaders`
            ):
     "Seeded 80/20 fastai `DataLoaders` of (image, parent-folder label)."
-    from fastai.vision.all import (DataBlock, TransformBlock, CategoryBlock, RandomSplitter, parent_label,
+    from fastai.vision.all import (DataBlock, TransformBlock, CategoryBlock, RandomSplitter,
                                    Resize, IntToFloatTensor, Normalize, aug_transforms)
     path = caltech101(data_path) if files is None else Path(data_path or '.')
     files = list_images(path, exclude=exclude) if files is None else L(files)
@@ -243,13 +276,14 @@ def get_dls(data_path, # Folder of class folders; `None`: Caltech-101
         files, bad = scan_images(files)
         if bad: warnings.warn(f"get_dls: left out {len(bad)} unreadable image(s): " + '; '.join(r for _, r in bad[:5]))
     if len(files) == 0: raise DatasetError(f"{path}: no readable images found")
-    labels = files.map(parent_label)
+    get_y = partial(folder_label, root=path)
+    labels = files.map(get_y)
     if len(set(labels)) < 2: raise DatasetError(f"{path}: found {len(set(labels))} class folder(s); need at least 2")
     size = spec.size
     batch_tfms = ([*aug_transforms(size=size)] if aug else []) + [Normalize.from_stats(spec.mean, spec.std)]
     dblock = DataBlock(blocks=(TransformBlock(type_tfms=partial(RobustImage.create, size=size), batch_tfms=IntToFloatTensor),
                                CategoryBlock(vocab=sorted(set(labels)))),   # every class, even one seen only in validation
-                       get_y=parent_label, splitter=RandomSplitter(valid_pct, seed=seed),
+                       get_y=get_y, splitter=RandomSplitter(valid_pct, seed=seed),
                        item_tfms=Resize(size, method=spec.resize), batch_tfms=batch_tfms)
     if num_workers is not None: kwargs['num_workers'] = num_workers
     return dblock.dataloaders(files, bs=bs, **kwargs)

@@ -26,6 +26,8 @@ def preprocess(img, # Anything `load_image` accepts
     "`[3, size, size]` float32 network input: centred square crop (or squish), resize, normalise."
     im, size = load_image(img, size=spec.size), spec.size
     w, h = im.size
+    f = (max(1, w // (4 * size)), max(1, h // (4 * size)))   # box-reduce a huge side first (PNG has no JPEG draft mode):
+    if f != (1, 1): im = im.reduce(f); w, h = im.size         # bounded time and memory, even for a 1 x 80,000,000 image
     if spec.resize == 'squish': box = (0, 0, w, h)
     else: s = min(w, h); l, t = (w - s) // 2, (h - s) // 2; box = (l, t, l + s, t + s)
     im = im.resize((size, size), Image.BILINEAR, box=box)

@@ -4,7 +4,7 @@
 
 # %% ../nbs/05_lsh.ipynb #fbc735ec
 from __future__ import annotations
-import json, os, hashlib, struct, math
+import json, os, hashlib, struct, math, threading
 from pathlib import Path
 import numpy as np
 from fastcore.basics import patch
@@ -201,6 +201,7 @@ class LSHIndex:
         w = -(-self.n_bits // 64)
         self._codes = np.empty((0, w), np.uint64); self._vecs = np.empty((0, self.dim), np.float32)
         self._sqn = np.empty(0, np.float32); self._ids = np.empty(0, np.int64); self._n = 0
+        self._lock, self._mapped = threading.RLock(), None   # writers take the lock; `_mapped`: (file, size) when memory-mapped
 
     def __len__(self): return self._n
     def __repr__(self):
@@ -242,7 +243,7 @@ def fit(self:LSHIndex, vectors=None, # Sample to fit on; `None`: the stored vect
         max_sample:int=100_000, # Rows used for the per-bit medians (a seeded random subset)
         ):
     "Set the centre and the per-bit thresholds used for hashing, and rehash what is stored. Returns `self`."
-    return _fit(self, self._prep(vectors) if vectors is not None else self._vecs[:self._n], max_sample)
+    with self._lock: return _fit(self, self._prep(vectors) if vectors is not None else self._vecs[:self._n], max_sample)
 
 @patch
 def add(self:LSHIndex, vectors, # `[n, dim]` or `[dim]`
@@ -251,6 +252,9 @@ def add(self:LSHIndex, vectors, # `[n, dim]` or `[dim]`
         ) -> np.ndarray:
     "Add vectors (in batches, any number of times). Returns their ids."
     x = self._prep(vectors)
+    with self._lock: return _add(self, x, ids, batch)
+
+def _add(self:LSHIndex, x, ids, batch):
     if ids is None:
         start = int(self._ids[:self._n].max()) + 1 if self._n else 0
         ids = np.arange(start, start + len(x), dtype=np.int64)
@@ -268,7 +272,7 @@ def add(self:LSHIndex, vectors, # `[n, dim]` or `[dim]`
     self._sqn, self._ids = _grow(self._sqn, n1), _grow(self._ids, n1)
     self._codes[n0:n1] = hash_vectors(x, self.planes, self.mean, self.thresholds, batch)
     self._vecs[n0:n1] = x; self._sqn[n0:n1] = np.einsum('ij,ij->i', x, x); self._ids[n0:n1] = ids
-    self._n = n1
+    self._n, self._mapped = n1, None   # grown arrays live in memory
     return ids
 
 @patch
@@ -277,12 +281,13 @@ def remove(self:LSHIndex, ids, # Ids to remove
     "Remove the vectors with these ids (unknown ids are ignored). Returns how many were removed."
     ids = np.asarray(ids).reshape(-1)
     if len(ids) and not np.issubdtype(ids.dtype, np.integer): raise VectorError(f"ids must be integers, got {ids[:3].tolist()} ({ids.dtype})")
-    keep = ~np.isin(self._ids[:self._n], ids.astype(np.int64))
-    n = int(keep.sum()); removed = self._n - n
-    if removed:
-        for a in ('_codes', '_vecs', '_sqn', '_ids'): setattr(self, a, np.ascontiguousarray(getattr(self, a)[:self._n][keep]))
-        self._n = n
-    return removed
+    with self._lock:
+        keep = ~np.isin(self._ids[:self._n], ids.astype(np.int64))
+        n = int(keep.sum()); removed = self._n - n
+        if removed:
+            for a in ('_codes', '_vecs', '_sqn', '_ids'): setattr(self, a, np.ascontiguousarray(getattr(self, a)[:self._n][keep]))
+            self._n, self._mapped = n, None
+        return removed
 
 # %% ../nbs/05_lsh.ipynb #ca3b7adb
 def default_candidates(n:int) -> int:
@@ -299,6 +304,8 @@ def search(self:LSHIndex, queries, # `[nq, dim]` or one `[dim]` vector
     "`(distances, ids)` of the `k` nearest stored vectors, nearest first; 1-d for one query, `[nq, k]` for many."
     if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 1: raise VectorError(f"k={k!r}: must be a positive integer")
     if self._n == 0: raise VectorError("search: the index is empty")
+    if self._mapped and os.stat(self._mapped[0]).st_size < self._mapped[1]:   # reading a cut mapping would crash (SIGBUS)
+        raise IndexFormatError(f"{self._mapped[0]}: the memory-mapped index file was cut short after loading; load it again")
     single = np.ndim(queries) == 1
     q = self._prep(queries, 'queries')
     k = min(int(k), self._n)
@@ -318,6 +325,13 @@ def search(self:LSHIndex, queries, # `[nq, dim]` or one `[dim]` vector
 # %% ../nbs/05_lsh.ipynb #1bdda7f6
 _ARRAYS = ('planes', 'mean', 'thresholds', 'codes', 'vecs', 'sqn', 'ids')
 
+def _digest(a:np.ndarray) -> str: return hashlib.sha256(np.ascontiguousarray(a).reshape(-1).view(np.uint8)).hexdigest()
+
+def _layout(dim:int, n_bits:int, n:int) -> dict:
+    "The dtype and shape of each stored array of an index of `n` vectors."
+    return dict(planes=('<f4', [n_bits, dim]), mean=('<f4', [dim]), thresholds=('<f4', [n_bits]),
+                codes=('<u8', [n, -(-n_bits // 64)]), vecs=('<f4', [n, dim]), sqn=('<f4', [n]), ids=('<i8', [n]))
+
 @patch
 def save(self:LSHIndex, path, # Destination file
          ) -> Path:
@@ -332,8 +346,7 @@ def save(self:LSHIndex, path, # Destination file
     off = 0
     for k, a in arrays.items():
         a = np.ascontiguousarray(a); arrays[k] = a
-        meta['arrays'][k] = dict(dtype=a.dtype.str, shape=list(a.shape), offset=off, nbytes=a.nbytes,
-                                 sha256=hashlib.sha256(a.data).hexdigest())
+        meta['arrays'][k] = dict(dtype=a.dtype.str, shape=list(a.shape), offset=off, nbytes=a.nbytes, sha256=_digest(a))
         off += -(-a.nbytes // 64) * 64
     hdr = json.dumps(meta).encode()
     prefix = _MAGIC + struct.pack('<II', FORMAT_VERSION, len(hdr)) + hashlib.sha256(hdr).digest()
@@ -366,10 +379,25 @@ def _read_header(src:_Src):
     hdr = src.read(48, hlen)
     if len(hdr) != hlen or hashlib.sha256(hdr).digest() != prefix[16:48]:
         raise IndexFormatError(f"{src.name}: header is truncated or corrupted (checksum mismatch)")
-    meta = json.loads(hdr)
+    try: meta = json.loads(hdr)
+    except ValueError: raise IndexFormatError(f"{src.name}: header is not JSON") from None
+    isint = lambda v, lo: type(v) is int and v >= lo
+    if not (isinstance(meta, dict) and isint(meta.get('dim'), 1) and isint(meta.get('n_bits'), 1) and isint(meta.get('n'), 0)
+            and isint(meta.get('seed'), 0) and meta.get('metric') in ('cosine', 'euclidean') and isinstance(meta.get('arrays'), dict)
+            and (meta.get('n_candidates') is None or isint(meta['n_candidates'], 1))):
+        raise IndexFormatError(f"{src.name}: header fields are missing or of the wrong type")
     start = -(-(48 + hlen) // 64) * 64
-    end = max(start + a['offset'] + a['nbytes'] for a in meta['arrays'].values())
-    if src.size < end: raise IndexFormatError(f"{src.name}: truncated: {src.size:,} bytes, the header promises {end:,}")
+    layout = _layout(meta['dim'], meta['n_bits'], meta['n'])
+    if set(meta['arrays']) != set(layout): raise IndexFormatError(f"{src.name}: header lists arrays {sorted(meta['arrays'])}, expected {sorted(layout)}")
+    for k, (dt, shape) in layout.items():
+        a = meta['arrays'][k]
+        if not isinstance(a, dict) or a.get('dtype') != dt or a.get('shape') != shape:
+            raise IndexFormatError(f"{src.name}: array {k!r} is not the {dt} {shape} that the header's sizes need")
+        nbytes = np.dtype(dt).itemsize * math.prod(shape)
+        if a.get('nbytes') != nbytes or not isint(a.get('offset'), 0) or not isinstance(a.get('sha256'), str):
+            raise IndexFormatError(f"{src.name}: array {k!r}: offset, size or checksum of the wrong type or value")
+        if start + a['offset'] + nbytes > src.size:
+            raise IndexFormatError(f"{src.name}: truncated: {src.size:,} bytes, array {k!r} needs {start + a['offset'] + nbytes:,}")
     return meta, start
 
 @patch(cls_method=True)
@@ -381,18 +409,18 @@ def load(cls:LSHIndex, path, # File written by `LSHIndex.save`, or its bytes
     "Load an index written by `save`; `IndexFormatError` if it is not a complete, intact index."
     src = _Src(path)
     meta, start = _read_header(src)
-    if set(meta.get('arrays', {})) != set(_ARRAYS): raise IndexFormatError(f"{src.name}: header lists arrays {sorted(meta['arrays'])}, expected {sorted(_ARRAYS)}")
     arrs = {}
     for k in _ARRAYS:
         a = meta['arrays'][k]
         if mmap and src.path is not None:
             arr = np.memmap(src.path, dtype=np.dtype(a['dtype']), mode='r', offset=start + a['offset'], shape=tuple(a['shape']))
         else: arr = np.frombuffer(bytearray(src.read(start + a['offset'], a['nbytes'])), dtype=np.dtype(a['dtype'])).reshape(a['shape'])
-        if verify and hashlib.sha256(memoryview(np.ascontiguousarray(arr)).cast('B')).hexdigest() != a['sha256']:
+        if verify and _digest(arr) != a['sha256']:
             raise IndexFormatError(f"{src.name}: array {k!r} is corrupted (checksum mismatch)")
         arrs[k] = arr
     self = cls(meta['dim'], meta['n_bits'], meta['metric'], meta['n_candidates'], meta['seed'], backend)
     self.planes, self.mean, self.thresholds = np.asarray(arrs['planes']), np.asarray(arrs['mean']), np.asarray(arrs['thresholds'])
     self._codes, self._vecs, self._sqn, self._ids = arrs['codes'], arrs['vecs'], arrs['sqn'], arrs['ids']
     self._n = int(meta['n'])
+    if mmap and src.path is not None: self._mapped = (src.path, src.size)
     return self

@@ -11,7 +11,7 @@ from fastcore.foundation import L
 from .core import ImageSimilarityError, IndexFormatError
 from .data import caltech101, list_images, fingerprint
 from .backbones import get_backbone
-from .store import ModelDir, canonical, check_replaceable
+from .store import ModelDir, canonical, check_replaceable, build_lock
 from .embed import EmbeddingModel, export_onnx
 from .lsh import LSHIndex
 from .train import fast_train
@@ -44,34 +44,35 @@ def build(data_path=None, # Folder of class folders; `None`: Caltech-101 via `un
     check_replaceable(model_dir)             # before any work: a folder of other files is never replaced
     if Path(model_dir).resolve().is_relative_to(root.resolve()):
         raise ImageSimilarityError(f"{model_dir}: is inside the data folder {root}; choose a model directory outside it")
-    files = list_images(root, exclude=exclude) if files is None else L(map(Path, files))
-    # the real path: a temporary link to the data (e.g. a CI FASTAI_HOME) may go away
-    wanted = canonical(dict(data_path=str(root.resolve()), fingerprint=fingerprint(files, root), backbone=bb.name,
-                            spec=dataclasses.asdict(spec), seed=seed, valid_pct=valid_pct, exclude=sorted(exclude),
-                            train=dict(epochs=epochs, lr=lr, flip=flip, label_smoothing=label_smoothing), index=index_kw or {}))
-    say(f"listed {len(files):,} images under {root}")
-    if not force and (Path(model_dir)/'meta.json').exists():
-        try:
-            md = ModelDir.load(model_dir)
-            if md.config == wanted:
-                if progress or log: print(f"reusing {model_dir}: {len(md.items):,} images, built {md.info['created']}", flush=True)
-                return md
-        except IndexFormatError as e: say(f"rebuilding {model_dir}: {e}")
-    t = fast_train(root, bb.name, spec, epochs, lr, valid_pct, seed, flip, files, exclude, label_smoothing, progress=progress)
-    say(f"features of {len(t.files):,} images ({len(t.errors)} unreadable) in {t.seconds['features']:.0f} s; "
-        f"head trained in {t.seconds['head']:.0f} s, validation accuracy {t.valid_accuracy:.2%}")
-    index = LSHIndex(t.embeddings.shape[1], **(index_kw or {})); index.add(t.embeddings)
-    with tempfile.TemporaryDirectory() as d:
-        d = Path(d)
-        export_onnx(EmbeddingModel(t.model), d/'model.onnx', spec.size); index.save(d/'index.lsh'); t.learner.export(d/'learner.pkl')
-        blobs = {n: (d/n).read_bytes() for n in ('model.onnx', 'index.lsh', 'learner.pkl')}
-    import pandas as pd
-    items = pd.DataFrame(dict(path=[f.relative_to(root).as_posix() for f in t.files], label=t.labels,
-                              split=np.where(t.valid, 'valid', 'train')))
-    info = dict(classes=t.classes, valid_accuracy=t.valid_accuracy, skipped=[str(e) for _, e in t.errors],
-                trained_by='fast_train', seconds={k: round(v, 1) for k, v in t.seconds.items()})
-    md = ModelDir(wanted, items, t.embeddings, blobs, info).save(model_dir)
-    if progress or log:
-        print(f"built {model_dir}: {len(items):,} images ({len(t.errors)} unreadable skipped), validation accuracy "
-              f"{t.valid_accuracy:.2%}, {len(index):,} vectors indexed, {time.time() - t0:.0f} s", flush=True)
-    return md
+    with build_lock(model_dir):   # a second build into the same directory is refused while this one runs
+        files = list_images(root, exclude=exclude) if files is None else L(map(Path, files))
+        # the real path: a temporary link to the data (e.g. a CI FASTAI_HOME) may go away
+        wanted = canonical(dict(data_path=str(root.resolve()), fingerprint=fingerprint(files, root), backbone=bb.name,
+                                spec=dataclasses.asdict(spec), seed=seed, valid_pct=valid_pct, exclude=sorted(exclude),
+                                train=dict(epochs=epochs, lr=lr, flip=flip, label_smoothing=label_smoothing), index=index_kw or {}))
+        say(f"listed {len(files):,} images under {root}")
+        if not force and (Path(model_dir)/'meta.json').exists():
+            try:
+                md = ModelDir.load(model_dir)
+                if md.config == wanted:
+                    if progress or log: print(f"reusing {model_dir}: {len(md.items):,} images, built {md.info['created']}", flush=True)
+                    return md
+            except IndexFormatError as e: say(f"rebuilding {model_dir}: {e}")
+        t = fast_train(root, bb.name, spec, epochs, lr, valid_pct, seed, flip, files, exclude, label_smoothing, progress=progress)
+        say(f"features of {len(t.files):,} images ({len(t.errors)} unreadable) in {t.seconds['features']:.0f} s; "
+            f"head trained in {t.seconds['head']:.0f} s, validation accuracy {t.valid_accuracy:.2%}")
+        index = LSHIndex(t.embeddings.shape[1], **(index_kw or {})); index.add(t.embeddings)
+        with tempfile.TemporaryDirectory() as d:
+            d = Path(d)
+            export_onnx(EmbeddingModel(t.model), d/'model.onnx', spec.size); index.save(d/'index.lsh'); t.learner.export(d/'learner.pkl')
+            blobs = {n: (d/n).read_bytes() for n in ('model.onnx', 'index.lsh', 'learner.pkl')}
+        import pandas as pd
+        items = pd.DataFrame(dict(path=[f.relative_to(root).as_posix() for f in t.files], label=t.labels,
+                                  split=np.where(t.valid, 'valid', 'train')))
+        info = dict(classes=t.classes, valid_accuracy=t.valid_accuracy, skipped=[str(e) for _, e in t.errors],
+                    trained_by='fast_train', seconds={k: round(v, 1) for k, v in t.seconds.items()})
+        md = ModelDir(wanted, items, t.embeddings, blobs, info).save(model_dir)
+        if progress or log:
+            print(f"built {model_dir}: {len(items):,} images ({len(t.errors)} unreadable skipped), validation accuracy "
+                  f"{t.valid_accuracy:.2%}, {len(index):,} vectors indexed, {time.time() - t0:.0f} s", flush=True)
+        return md

@@ -66,14 +66,14 @@ def plot_grid(query_image, # The query: a PIL image (or anything `fetch_image` t
                 ):
     "Grid: the query on top, then the results with rank, label and distance. Returns the figure."
     import matplotlib; import matplotlib.pyplot as plt
-    q = fetch_image(query_image)
+    q = fetch_image(query_image); q.thumbnail((640, 640))   # a plot never needs more: a 9000 px query costs no more
     n = len(results); nrows = 1 + -(-n // ncols)
     fig = plt.figure(figsize=(3.2 * ncols, 3.2 * nrows))
     gs = fig.add_gridspec(nrows, ncols)
     ax = fig.add_subplot(gs[0, :]); ax.imshow(q); ax.set_title(title or 'query'); ax.axis('off')
     for i, r in enumerate(results.itertuples()):
         ax = fig.add_subplot(gs[1 + i // ncols, i % ncols])
-        try: ax.imshow(load_image(r.path, size=256))
+        try: im = load_image(r.path, size=256); im.thumbnail((256, 256)); ax.imshow(im)
         except ImageLoadError: ax.text(0.5, 0.5, 'unreadable', ha='center')
         ax.set_title(f"{r.rank}. {r.label}  d={r.distance:.3f}", fontsize=10); ax.axis('off')
     fig.tight_layout()

@@ -4,7 +4,7 @@
 
 # %% ../nbs/03_store.ipynb #c9b8a95d
 from __future__ import annotations
-import os, io, json, time, hashlib, shutil, tempfile, platform
+import os, io, re, json, time, hashlib, shutil, tempfile, platform, contextlib
 from dataclasses import dataclass, field
 from pathlib import Path
 import numpy as np
@@ -13,7 +13,7 @@ from .core import ImageSimilarityError, IndexFormatError, _umask
 from .data import ImageSpec
 
 # %% auto #0
-__all__ = ['FORMAT_VERSION', 'LAZY_FILES', 'canonical', 'versions', 'ModelDir', 'check_replaceable']
+__all__ = ['FORMAT_VERSION', 'LAZY_FILES', 'canonical', 'versions', 'ModelDir', 'check_replaceable', 'build_lock']
 
 # %% ../nbs/03_store.ipynb #3a659c8c
 FORMAT_VERSION = 2   # 2: meta.json holds config, info and files; 1 (the first release) is still read
@@ -74,11 +74,44 @@ def check_replaceable(path, # A model directory to be written
         raise ImageSimilarityError(f"{path}: is not a model directory (no meta.json) and holds files, which a build "
                                    "would delete; choose an empty or new folder")
 
+@contextlib.contextmanager
+def build_lock(path, # The model directory a build will write
+              ):
+    "Hold `.NAME.lock` beside the model directory; a second build into it fails at once, naming it."
+    import fcntl
+    path = Path(path)
+    try: path.parent.mkdir(parents=True, exist_ok=True); f = open(path.parent/f'.{path.name}.lock', 'a+')
+    except OSError as e: raise ImageSimilarityError(f"{path}: cannot write beside it ({type(e).__name__}: {e})") from None
+    with f:
+        try: fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise ImageSimilarityError(f"{path}: another build is writing it; wait for it or choose another model directory") from None
+        yield   # the lock goes with the file: closed, or the process killed
+
+def _exchange(a:Path, b:Path) -> bool:
+    "Swap two paths in one atomic step (Linux `renameat2` with `RENAME_EXCHANGE`); `False` where unsupported."
+    try:
+        import ctypes
+        return ctypes.CDLL(None, use_errno=True).renameat2(-100, os.fsencode(a), -100, os.fsencode(b), 2) == 0
+    except (AttributeError, OSError): return False
+
+def _siblings(path:Path, kind:str) -> list:
+    "Staging (`new`) or swapped-out (`old`) folders of `path`, newest first."
+    return sorted(path.parent.glob(f'.{path.name}.{kind}-*'), key=lambda p: p.stat().st_mtime, reverse=True)
+
+def _recover(path:Path):
+    "Repair a crash between the two renames of a non-atomic swap: put the newest complete folder back."
+    if path.exists() or path.is_symlink(): return
+    for cand in _siblings(path, 'new') + _siblings(path, 'old'):
+        if (cand/'meta.json').is_file(): os.replace(cand, path); return
+
 @patch
 def save(self:ModelDir, path, # Destination folder (replaced as a whole)
         ) -> ModelDir:
     "Write the model directory atomically (a complete folder beside `path`, then swapped in). Returns `self`."
-    path = Path(path); check_replaceable(path); path.parent.mkdir(parents=True, exist_ok=True)
+    path = Path(path); _recover(path); check_replaceable(path); path.parent.mkdir(parents=True, exist_ok=True)
+    for stale in _siblings(path, 'new') + _siblings(path, 'old'):   # left by builds killed long ago
+        if time.time() - stale.stat().st_mtime > 86400: shutil.rmtree(stale, ignore_errors=True)
     b = io.BytesIO(); np.save(b, np.ascontiguousarray(self.embeddings, np.float32))
     blobs = {n: self.read(n) for n in self.files} | {'embeddings.npy': b.getvalue(),
                                                       'items.csv': self.items.to_csv(index=False).encode()}
@@ -90,13 +123,11 @@ def save(self:ModelDir, path, # Destination folder (replaced as a whole)
         self.info = dict(self.info, embedding_dim=int(self.embeddings.shape[1]), n_items=len(self.items),
                          versions=versions(), created=time.strftime('%Y-%m-%dT%H:%M:%S'))
         meta = dict(format_version=FORMAT_VERSION, config=self.config, info=self.info, files=self.sha256)
-        (stage/'meta.json').write_text(json.dumps(meta, indent=1))
-        old = None
-        if path.exists():
+        (stage/'meta.json').write_text(json.dumps(meta, indent=1))   # written last: a folder with it is complete
+        if not path.exists(): os.replace(stage, path)
+        elif not _exchange(stage, path):      # no atomic exchange here: two renames, repaired by `_recover`
             old = Path(tempfile.mkdtemp(prefix=f'.{path.name}.old-', dir=path.parent)); old.rmdir()
-            os.replace(path, old)
-        os.replace(stage, path)
-        if old: shutil.rmtree(old, ignore_errors=True)
+            os.replace(path, old); os.replace(stage, path); shutil.rmtree(old, ignore_errors=True)
     finally:
         if stage.exists(): shutil.rmtree(stage, ignore_errors=True)
     self.path = path
@@ -110,11 +141,23 @@ def _from_v1(m:dict) -> tuple[dict, dict]:
     info = {k: m[k] for k in ('classes', 'valid_accuracy', 'skipped', 'created', 'versions') if k in m}
     return config, info
 
+def _read(p:Path) -> bytes:
+    "The bytes of a regular file (not a FIFO, a device or a folder), or `IndexFormatError`."
+    if not p.is_file(): raise IndexFormatError(f"{p}: {'is missing' if not p.exists() else 'not a regular file'}")
+    try: return p.read_bytes()
+    except OSError as e: raise IndexFormatError(f"{p}: cannot be read ({type(e).__name__}: {e})") from None
+
+def _check_items(d:Path, items):
+    "Items must be relative paths inside the image folder: results and plots never read anything else."
+    if list(items.columns[:3]) != ['path', 'label', 'split']: raise IndexFormatError(f"{d/'items.csv'}: columns {list(items.columns)}, expected path, label, split")
+    bad = [p for p in items.path.astype(str) if Path(p).is_absolute() or '..' in Path(p).parts]
+    if bad: raise IndexFormatError(f"{d/'items.csv'}: {len(bad)} path(s) outside the image folder, e.g. {bad[0]!r}")
+
 def _load_once(d:Path, verify:bool) -> tuple[ModelDir, bytes]:
     "Read every file once into memory, each checked against meta.json: a consistent snapshot."
     import pandas as pd
-    if not (d/'meta.json').is_file(): raise IndexFormatError(f"{d}: not a model directory (no meta.json)")
-    raw = (d/'meta.json').read_bytes()
+    if not (d/'meta.json').exists(): raise IndexFormatError(f"{d}: not a model directory (no meta.json)")
+    raw = _read(d/'meta.json')
     try: meta = json.loads(raw)
     except ValueError as e: raise IndexFormatError(f"{d/'meta.json'}: corrupted ({e})") from None
     version = meta.get('format_version') if isinstance(meta, dict) else None
@@ -122,22 +165,28 @@ def _load_once(d:Path, verify:bool) -> tuple[ModelDir, bytes]:
         raise IndexFormatError(f"{d}: model directory format {version!r}, this package reads 1 and {FORMAT_VERSION}; "
                                f"rebuild it: image_similarity_build --model-dir {d} --force")
     sha = meta.get('files', {})
-    if not {'model.onnx', 'embeddings.npy', 'items.csv'} <= set(sha):
+    if not isinstance(sha, dict) or not {'model.onnx', 'embeddings.npy', 'items.csv'} <= set(sha):
         raise IndexFormatError(f"{d/'meta.json'}: does not list model.onnx, embeddings.npy, items.csv")
     blobs = {}
     for f, h in sha.items():
+        if not re.fullmatch(r'[\w-][\w.-]*', f): raise IndexFormatError(f"{d/'meta.json'}: {f!r} is not a file name in the directory")
         if f in LAZY_FILES:
-            if not (d/f).is_file(): raise IndexFormatError(f"{d}: {f} is missing")
+            if not (d/f).is_file(): raise IndexFormatError(f"{d/f}: is missing or not a regular file")
             blobs[f] = None; continue
-        try: b = (d/f).read_bytes()
-        except FileNotFoundError: raise IndexFormatError(f"{d}: {f} is missing") from None
+        b = _read(d/f)
         if verify and _sha(b) != h: raise IndexFormatError(f"{d/f}: corrupted (checksum mismatch)")
         blobs[f] = b
     try: emb, items = np.load(io.BytesIO(blobs.pop('embeddings.npy'))), pd.read_csv(io.BytesIO(blobs.pop('items.csv')))
     except Exception as e: raise IndexFormatError(f"{d}: cannot read embeddings.npy/items.csv ({type(e).__name__}: {e})") from None
-    if len(emb) != len(items): raise IndexFormatError(f"{d}: {len(emb)} embeddings for {len(items)} items")
-    config, info = _from_v1(meta) if version == 1 else (meta['config'], meta['info'])
-    return ModelDir(config, items, emb, blobs, info, d, sha), raw
+    if emb.ndim != 2 or emb.dtype != np.float32 or len(emb) != len(items):
+        raise IndexFormatError(f"{d}: embeddings of shape {emb.shape} ({emb.dtype}) for {len(items)} items")
+    _check_items(d, items)
+    try:
+        config, info = _from_v1(meta) if version == 1 else (meta['config'], meta['info'])
+        md = ModelDir(config, items, emb, blobs, info, d, sha); md.spec; md.root   # the spec must be valid
+    except (KeyError, TypeError, ValueError, ImageSimilarityError) as e:
+        raise IndexFormatError(f"{d/'meta.json'}: unusable settings ({type(e).__name__}: {e})") from None
+    return md, raw
 
 @patch(cls_method=True)
 def load(cls:ModelDir, path, # A folder written by `ModelDir.save`
@@ -145,7 +194,7 @@ def load(cls:ModelDir, path, # A folder written by `ModelDir.save`
          retries:int=3, # Re-read when the directory was replaced while reading
         ) -> ModelDir:
     "Read a model directory; `IndexFormatError` naming what is missing or corrupt."
-    d = Path(path)
+    d = Path(path); _recover(d)
     for attempt in range(retries + 1):
         try:
             md, raw = _load_once(d, verify)

@@ -11,7 +11,7 @@ import numpy as np
 import torch, torch.nn as nn
 from fastcore.foundation import L
 from .core import DatasetError
-from .data import ImageSpec, caltech101, list_images, get_dls
+from .data import ImageSpec, caltech101, list_images, get_dls, folder_label
 from .backbones import get_backbone
 from .embed import split_head, export_onnx, OnnxEngine, TorchEngine, run_engine
 
@@ -135,16 +135,19 @@ def fast_train(data_path=None, # Folder of class folders; `None`: Caltech-101
                progress:bool=True, # Progress bars
               ) -> Trained:
     "Fast path: cached features -> fastai head -> assembled model and learner, embeddings of every image."
-    from fastai.vision.all import RandomSplitter, Learner, accuracy, parent_label, default_split
+    from fastai.vision.all import RandomSplitter, Learner, accuracy, default_split
     t0 = time.time(); root = caltech101(data_path) if files is None else Path(data_path or Path(files[0]).parent.parent)
     files = list_images(root, exclude=exclude) if files is None else L(map(Path, files))
     if len(files) == 0: raise DatasetError(f"{root}: no images")
+    folders = sorted(set(folder_label(f, root) for f in files))
+    if len(folders) < 2: raise DatasetError(f"{root}: all images are in {len(folders)} folder ({', '.join(folders)}); training needs at "
+                                            f"least 2 class sub-folders, one per class (e.g. {root}/cats/1.jpg, {root}/dogs/2.jpg)")
     bb = get_backbone(backbone); spec = spec or bb.spec
     feats, pos, errs = extract_features(files, backbone, spec, flip=flip, engine=engine, progress=progress)
     if errs: warnings.warn(f"fast_train: skipped {len(errs)} unreadable image(s): " + '; '.join(e for _, e in errs[:5]))
     t_feat = time.time() - t0
     good = files[list(pos)]
-    labels = np.array([parent_label(f) for f in good]); classes = sorted(set(labels))
+    labels = np.array([folder_label(f, root) for f in good]); classes = sorted(set(labels))
     if len(classes) < 2: raise DatasetError(f"{root}: {len(classes)} class(es) with readable images; need at least 2")
     y = np.searchsorted(classes, labels)
     _, vidx = RandomSplitter(valid_pct, seed=seed)(good)          # the same split get_dls makes
