@@ -23,22 +23,26 @@ def docments_table(name:str, module:str) -> str:
     f = obj.__init__ if inspect.isclass(obj) else obj
     try: d = docments(f, full=True)
     except Exception: return ''
+    code = lambda t: f'<code>{html.escape(t)}</code>' if t else ''                     # no empty grey boxes
+    md = lambda t: re.sub(r'`([^`]+)`', r'<code>\1</code>', html.escape(t or ''))      # docments' backticks as code
     rows = []
     for k, v in d.items():
-        if k in ('self', 'cls'): continue
+        if k in ('self', 'cls') or k.startswith('_'): continue                         # private parameters are not API
         anno = '' if v['anno'] is inspect._empty else getattr(v['anno'], '__name__', str(v['anno']))
-        default = '' if v['default'] is inspect._empty else repr(v['default'])
+        dflt = v['default']
+        default = '' if dflt is inspect._empty else (dflt.__name__ if inspect.isclass(dflt) or callable(dflt) else repr(dflt))
         if k == 'return':
-            if anno or v['docment']: rows.append(f"<tr><td><b>Returns</b></td><td><code>{html.escape(anno)}</code></td><td></td><td>{html.escape(v['docment'] or '')}</td></tr>")
+            if anno or v['docment']: rows.append(f"<tr><td><b>Returns</b></td><td>{code(anno)}</td><td></td><td>{md(v['docment'])}</td></tr>")
             continue
-        rows.append(f"<tr><td><code>{html.escape(k)}</code></td><td><code>{html.escape(anno)}</code></td>"
-                    f"<td><code>{html.escape(default)}</code></td><td>{html.escape(v['docment'] or '')}</td></tr>")
+        rows.append(f"<tr><td>{code(k)}</td><td>{code(anno)}</td><td>{code(default)}</td><td>{md(v['docment'])}</td></tr>")
     if not rows: return ''
     return ('<table class="docments"><thead><tr><th></th><th>Type</th><th>Default</th><th>Details</th></tr></thead><tbody>'
             + ''.join(rows) + '</tbody></table>')
 
 def local_links(s:str) -> str:
     s = s.replace(DOC_HOST, '')
+    # "source" links: the module's code is copied into the site (source/), so they work offline and from a clone
+    s = re.sub(r'https://github\.com/[^/]+/[^/]+/blob/[^/]+/image_similarity/(\w+\.py)(#L\d+)?', r'source/\1', s)
     s = re.sub(r'(\.html#)([\w.-]+)', lambda m: m[1] + m[2].replace('.', ''), s)   # nbdev's `#cls.meth` is MkDocs' `#clsmeth`
     return re.sub(r'\]\((?:nbs/)?(\d+[a-z]?_)?(\w+)\.ipynb\)', lambda m: f']({m[2]}.html)', s)
 
@@ -94,7 +98,8 @@ def main():
     from nbdev.quarto import refresh_quarto_yml
     import nbdev.doclinks
     refresh_quarto_yml(); nbdev.doclinks._build_modidx()
-    proc = Path(proc_nbs(ROOT/'nbs', n_workers=0))
+    # a relative path: nbdev skips every file whose absolute path has a hidden part (a clone under ~/.cache)
+    proc = Path(proc_nbs('nbs', n_workers=0))
     shutil.rmtree(SRC, ignore_errors=True); SRC.mkdir()
     cfg = {}
     for l in (ROOT/'settings.ini').read_text().splitlines():
@@ -109,14 +114,16 @@ def main():
         (SRC/f'{name}.ipynb').write_text(json.dumps(out))
         nav.append({('Home' if name == 'index' else title): f'{name}.ipynb'})
     if (ROOT/'nbs'/'images').is_dir(): shutil.copytree(ROOT/'nbs'/'images', SRC/'images')
+    shutil.copytree(ROOT/'image_similarity', SRC/'source', ignore=shutil.ignore_patterns('__pycache__', '_modidx.py'))
     (SRC/'assets').mkdir(exist_ok=True)
     (SRC/'assets'/'extra.css').write_text(
         'a.source-link{float:right;font-size:.8em}\ntable.docments{font-size:.8em}\n'
-        '.jp-InputPrompt,.jp-OutputPrompt{display:none}\n')
+        '.jp-InputPrompt,.jp-OutputPrompt,.jp-InputArea-prompt,.jp-OutputArea-prompt{display:none !important}\n'
+        '.jp-OutputArea-output img{max-width:100%;height:auto}\n.jp-OutputArea-output{overflow-x:auto}\n')
     mk = dict(site_name=cfg['title'], site_description=cfg['description'], docs_dir=str(SRC), site_dir=str(OUT),
               use_directory_urls=False, nav=nav, extra_css=['assets/extra.css'],
               theme=dict(name='material', font=False, features=['navigation.footer', 'search.highlight']),
-              plugins=['search', dict(**{'mkdocs-jupyter': dict(include_source=False, ignore_h1_titles=True,
+              plugins=['search', dict(**{'mkdocs-jupyter': dict(include=['*.ipynb'], include_source=False, ignore_h1_titles=True,
                                                                           include_requirejs=False, execute=False)})],
               markdown_extensions=['tables', 'admonition'])
     yml = ROOT/'_mkdocs.yml'

@@ -17,7 +17,9 @@ if [ ! -f "$VENV/.complete" ]; then
   touch "$VENV/.complete"
 fi
 # the package itself always comes from this clone (cheap; the venv may have served another clone)
-"$VENV/bin/python" -m pip install -q --disable-pip-version-check --no-deps --no-build-isolation -e . 2>&1 | grep -v '^WARNING: Location' || true
+# (its output, setuptools' deprecation notices included, is shown only if the install fails)
+log=$(mktemp); "$VENV/bin/python" -m pip install -q --disable-pip-version-check --no-deps --no-build-isolation -e . >"$log" 2>&1 \
+  || { cat "$log"; rm -f "$log"; echo "pip install -e . failed"; exit 1; }; rm -f "$log"
 export PATH="$VENV/bin:$PATH" VIRTUAL_ENV="$VENV"
 export OMP_NUM_THREADS=${OMP_NUM_THREADS:-$(nproc)} PYTHONWARNINGS=${PYTHONWARNINGS:-ignore::FutureWarning}
 # Caltech-101: link the shared copy where untar_data(URLs.CALTECH_101) looks, when it is beside the clone

@@ -1,7 +1,7 @@
 """Browser test of the documentation site in docs/: a local server, headless Chromium driven by Playwright.
 Every page of the navigation is opened; it must raise no console error or page error, request nothing
 outside this machine, have no broken internal link and no image that fails to load; a sample of exported
-names must each have an API entry. Screenshots of the home page and one module page go to $DOCS_SHOTS
+names must each have an API entry; no page may show In/Out prompts, warnings or progress bars in its outputs. Screenshots of the home page and one module page go to $DOCS_SHOTS
 (default /tmp). Exit status 0 when all holds."""
 import functools, http.server, os, re, sys, threading
 from pathlib import Path
@@ -51,6 +51,12 @@ def main():
                 checked_links.add(u.split('#')[0])
                 st = page.request.get(u.split('#')[0]).status
                 if st != 200: problems.append(f'{pg}: broken link {href} (HTTP {st})')
+            prompts = page.eval_on_selector_all('.jp-InputPrompt, .jp-OutputPrompt, .jp-InputArea-prompt, .jp-OutputArea-prompt',
+                                                'els => els.filter(e => e.offsetParent !== null && e.innerText.trim()).length')
+            if prompts: problems.append(f'{pg}: {prompts} visible In/Out prompt(s)')
+            noise = page.eval_on_selector_all('.jp-OutputArea-output', """els => els.filter(e =>
+                e.getAttribute('data-mime-type') === 'application/vnd.jupyter.stderr' || /Warning[:(]|\\r|\u2588/.test(e.innerText)).length""")
+            if noise: problems.append(f'{pg}: {noise} output block(s) with warnings or progress bars')
             stem = pg[:-5]
             for name in API_SAMPLE.get(stem, []):
                 if not page.query_selector(f'h3:has-text("{name}"), h4:has-text("{name}")'):
