@@ -27,10 +27,13 @@ class SearchApp(W.VBox):
     def __init__(self, search, # An `ImageSearch` or the path of a model directory
                  k:int=6, # Initial number of results
                  n_gallery:int=200, # Gallery images offered in the picker
+                 allow_paths:bool=False, # Accept any server path in the URL box (default: only files in the gallery folder)
+                 timeout:float=5, # Seconds a URL may take, in all
                 ):
         self.search = search if isinstance(search, ImageSearch) else ImageSearch(search)
+        self.allow_paths, self.timeout = allow_paths, timeout
         self.upload = W.FileUpload(accept='image/*', multiple=False, description='Upload')
-        self.url = W.Text(placeholder='https://... or a file path', layout=W.Layout(width='420px'), continuous_update=False)
+        self.url = W.Text(placeholder='https://... or a file in the gallery folder', layout=W.Layout(width='420px'), continuous_update=False)
         self.url_btn = W.Button(description='Search URL')
         it = self.search.items
         pick = it[it.split == 'valid'].groupby('label').head(2).head(n_gallery)
@@ -42,9 +45,9 @@ class SearchApp(W.VBox):
         self.results = W.GridBox(layout=W.Layout(grid_template_columns='repeat(auto-fill, 170px)', grid_gap='8px'))
         self.results.add_class('is-results')
         self._last = None
-        self.upload.observe(self._on_upload, 'value'); self.url_btn.on_click(lambda _: self._run(self.url.value.strip()))
-        self.url.observe(lambda ch: self._run(ch['new'].strip()), 'value')   # Enter or leaving the box
-        self.gallery.observe(lambda ch: ch['new'] and self._run(ch['new']), 'value')
+        self.upload.observe(self._on_upload, 'value'); self.url_btn.on_click(lambda _: self._run_text(self.url.value))
+        self.url.observe(lambda ch: self._run_text(ch['new']), 'value')   # Enter or leaving the box
+        self.gallery.observe(self._on_pick, 'value')
         self.k.observe(lambda _: self._last is not None and self._run(self._last), 'value')
         super().__init__([W.HTML(f'<b>image_similarity</b>: {len(self.search):,} images, {self.search.model.config["backbone"]}'),
                           W.HBox([self.upload, self.k]), W.HBox([self.url, self.url_btn]), self.gallery,
@@ -54,20 +57,42 @@ class SearchApp(W.VBox):
         v = change['new']
         if v: self._run(bytes(v[0]['content']))
 
+    def _on_pick(self, change):
+        if not change['new']: return
+        self._run(change['new']); self.gallery.value = ''   # back to the prompt: the same picture can be picked again
+
+    def _run_text(self, text):
+        "A URL, or a server path inside the gallery folder (any path with `allow_paths`): the page must not probe the server."
+        text = text.strip()
+        if not text: return
+        if not text.lower().startswith(('http://', 'https://')) and not self.allow_paths:
+            root = self.search.root.resolve()
+            if not Path(text).expanduser().resolve().is_relative_to(root):
+                return self._show_error(f"{text}: only URLs and files inside the gallery folder ({root}) are searched here")
+        self._run(text)
+
+    def _show_error(self, msg):
+        self.status.value = f'<span style="color:#b00">{html.escape(msg)}</span>'
+        self.results.children = (); self.query_img.layout.display = 'none'
+
     def _run(self, image):
         "Fetch the image once, query and show the results (errors are shown, not raised)."
         if image is None or image == '': return
+        self.status.value = '<i>searching ...</i>'   # shown at once: a first query compiles the index kernels
         try:
-            img = self._last = image if isinstance(image, Image.Image) else fetch_image(image)   # the k slider reuses it
+            img = self._last = image if isinstance(image, Image.Image) else fetch_image(image, self.timeout)   # the k slider reuses it
             t = time.perf_counter(); res = self.search.query(img, self.k.value); dt = time.perf_counter() - t
             self.query_img.value = thumbnail(img, 220); self.query_img.layout.display = None
-        except ImageSimilarityError as e:
-            self.status.value = f'<span style="color:#b00">{html.escape(str(e))}</span>'
-            self.results.children = (); self.query_img.layout.display = 'none'; return
+        except ImageSimilarityError as e: return self._show_error(str(e))
         self.status.value = f'{len(res)} results in {dt * 1000:.0f} ms'
         cards = []
         for r in res.itertuples():
             im = W.Image(value=thumbnail(r.path), format='jpeg', layout=W.Layout(width='160px')); im.add_class('is-result')
-            cards.append(W.VBox([im, W.HTML(f'{r.rank}. <b>{html.escape(str(r.label))}</b><br>d = {r.distance:.3f}')]))
+            again = W.Button(description='similar', tooltip=f'search with {Path(r.path).name}', layout=W.Layout(width='160px'))
+            again.on_click(lambda _, p=r.path: self._run(p)); again.add_class('is-again')
+            # label and full path on hover (a `tooltip` on the image itself breaks the view under Voila 0.5)
+            card = W.VBox([im, W.HTML(f'<div title="{html.escape(f"{r.label}: {r.path}")}">{r.rank}. <b>{html.escape(str(r.label))}</b> '
+                                      f'd = {r.distance:.3f}<br><small>{html.escape(Path(r.path).name)}</small></div>'), again])
+            card.path = r.path; cards.append(card)
         self.results.children = cards
         return res

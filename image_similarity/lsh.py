@@ -124,6 +124,8 @@ if numba is not None:
                 for j in range(w): s += _popcount(codes[i, j] ^ q[j])
                 d[i] = s
 
+# %% ../nbs/05_lsh.ipynb #7a480366
+if numba is not None:
     @numba.njit(cache=True, nogil=True)
     def _histogram(d, nb):
         "Counts of each distance; four interleaved histograms avoid a store-to-load stall on repeated bins."
@@ -148,6 +150,8 @@ if numba is not None:
             elif d[i] == t and need > 0: cand[m] = i; m += 1; need -= 1
         return cand
 
+# %% ../nbs/05_lsh.ipynb #26ab1fac
+if numba is not None:
     @numba.njit(cache=True, nogil=True, fastmath=True)
     def _rerank(vecs, sqn, cand, qv, euclid):
         "Exact cosine (1 - dot of unit vectors) or Euclidean distances from `qv` to the candidate rows."
@@ -164,6 +168,8 @@ if numba is not None:
             for ci in range(len(cand)): dist[ci] = 1 - dist[ci]
         return dist
 
+# %% ../nbs/05_lsh.ipynb #b255d3de
+if numba is not None:
     def _search_kernel(codes, qcodes, vecs, sqn, qvecs, c, k, euclid):
         nq = len(qcodes)
         D = np.empty((nq, k), np.float32); I = np.empty((nq, k), np.int64)

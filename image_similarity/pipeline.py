@@ -11,7 +11,7 @@ from fastcore.foundation import L
 from .core import ImageSimilarityError, IndexFormatError
 from .data import caltech101, list_images, fingerprint
 from .backbones import get_backbone
-from .store import ModelDir, canonical, check_replaceable, build_lock
+from .store import ModelDir, canonical, check_replaceable, build_lock, is_model_dir
 from .embed import EmbeddingModel, export_onnx
 from .lsh import LSHIndex
 from .train import fast_train
@@ -51,7 +51,7 @@ def build(data_path=None, # Folder of class folders; `None`: Caltech-101 via `un
                                 spec=dataclasses.asdict(spec), seed=seed, valid_pct=valid_pct, exclude=sorted(exclude),
                                 train=dict(epochs=epochs, lr=lr, flip=flip, label_smoothing=label_smoothing), index=index_kw or {}))
         say(f"listed {len(files):,} images under {root}")
-        if not force and (Path(model_dir)/'meta.json').exists():
+        if not force and is_model_dir(model_dir):
             try:
                 md = ModelDir.load(model_dir)
                 if md.config == wanted:

@@ -55,7 +55,7 @@ def query(self:ImageSearch, image, # Path, URL, bytes, array or PIL image (see `
     d, ids = self.index.search(e, k)
     rows = self.items.iloc[ids]
     return pd.DataFrame(dict(rank=np.arange(1, len(ids) + 1), path=[str(self.root/p) for p in rows.path],
-                             label=rows.label.to_numpy(), distance=np.round(d.astype(float), 4)))
+                             label=rows.label.to_numpy(), distance=np.round(np.maximum(d.astype(float), 0), 4)))   # no -0.000
 
 # %% ../nbs/08_search.ipynb #df1f4843
 def plot_grid(query_image, # The query: a PIL image (or anything `fetch_image` takes)

@@ -13,7 +13,7 @@ from .core import ImageSimilarityError, IndexFormatError, _umask
 from .data import ImageSpec
 
 # %% auto #0
-__all__ = ['FORMAT_VERSION', 'LAZY_FILES', 'canonical', 'versions', 'ModelDir', 'check_replaceable', 'build_lock']
+__all__ = ['FORMAT_VERSION', 'LAZY_FILES', 'canonical', 'versions', 'ModelDir', 'is_model_dir', 'check_replaceable', 'build_lock']
 
 # %% ../nbs/03_store.ipynb #3a659c8c
 FORMAT_VERSION = 2   # 2: meta.json holds config, info and files; 1 (the first release) is still read
@@ -63,6 +63,10 @@ class ModelDir:
         return b
 
 # %% ../nbs/03_store.ipynb #46077775
+def is_model_dir(path) -> bool:
+    "Does `path` hold a model directory? Its marker is `meta.json`, which a build writes last."
+    return (Path(path)/'meta.json').is_file()
+
 def check_replaceable(path, # A model directory to be written
                      ):
     "Refuse to replace anything but a model directory or an empty folder: its files would be lost."
@@ -70,7 +74,7 @@ def check_replaceable(path, # A model directory to be written
     if not path.exists() and not path.is_symlink(): return
     if not path.is_dir() or path.is_symlink():
         raise ImageSimilarityError(f"{path}: exists and is not a folder; choose another model directory")
-    if not (path/'meta.json').is_file() and any(path.iterdir()):
+    if not is_model_dir(path) and any(path.iterdir()):
         raise ImageSimilarityError(f"{path}: is not a model directory (no meta.json) and holds files, which a build "
                                    "would delete; choose an empty or new folder")
 
