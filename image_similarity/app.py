@@ -68,7 +68,7 @@ class SearchApp(W.VBox):
         if not text.lower().startswith(('http://', 'https://')) and not self.allow_paths:
             root = self.search.root.resolve()
             if not Path(text).expanduser().resolve().is_relative_to(root):
-                return self._show_error(f"{text}: only URLs and files inside the gallery folder ({root}) are searched here")
+                return self._show_error(f"{text}: only URLs and files inside the gallery folder are searched here")
         self._run(text)
 
     def _show_error(self, msg):

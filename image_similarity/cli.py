@@ -55,6 +55,7 @@ def find_similar_images(argv=None, # Arguments (default: the command line)
         (['--input-path', '--model-dir'], dict(default='models/caltech101', help='model directory made by image_similarity_build (default: %(default)s)')),
         (['--output-path'], dict(help='write the result grid to this image file (PNG when it has no extension)')),
         (['--n-items'], dict(type=int, default=6, help='number of similar images, 1-20 (default: %(default)s)')),
+        (['--split'], dict(choices=['train', 'valid'], help='search only this split of the collection (default: all)')),
         (['--show-image'], dict(action='store_true', help='open the result grid in a window')),
         (['--json'], dict(action='store_true', help='print the results as JSON')),
     ])
@@ -70,7 +71,7 @@ def find_similar_images(argv=None, # Arguments (default: the command line)
         from image_similarity.search import ImageSearch, plot_grid
         s = ImageSearch(a.input_path)
         img = fetch_image(image)                                    # fetched once: the query and the grid use it
-        t = time.perf_counter(); res = s.query(img, a.n_items); dt = time.perf_counter() - t
+        t = time.perf_counter(); res = s.query(img, a.n_items, split=a.split); dt = time.perf_counter() - t
         if out or a.show_image:
             try: fig = plot_grid(img, res, save=out)
             except (ValueError, OSError) as e: raise ImageSimilarityError(f"{out}: cannot write the result grid ({e})") from None
