@@ -17,7 +17,9 @@ ROOT = Path(__file__).resolve().parent.parent
 def noise(o) -> bool:
     "An output the docs should not show: stderr (warnings), progress bars."
     if o.get('output_type') == 'stream': return o.get('name') == 'stderr' or '\r' in o.get('text', '')
-    return any('<progress' in str(v) for v in o.get('data', {}).values())
+    html = ''.join(o.get('data', {}).get('text/html', ''))
+    return any('<progress' in str(v) for v in o.get('data', {}).values()) or ('text/html' in o.get('data', {}) and (
+        not html.replace('<div></div>', '').strip() or 'progress {' in html))   # fastprogress' empty and CSS-only outputs
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
