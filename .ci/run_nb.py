@@ -45,6 +45,7 @@ def main():
         for i, c in zip(where, run.cells): nb.cells[i].outputs = c.outputs
         for c in nb.cells:
             if c.cell_type == 'code': c.outputs = [o for o in c.outputs if not noise(o)]; c.execution_count = None
+        nb.metadata.pop('widgets', None)   # the widgets' saved state: large, and the docs do not use it
         nbformat.write(nb, path)
     print(f'{path.name}: {len(run.cells)} cells ran in a kernel, no error'); return 0
 
