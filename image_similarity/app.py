@@ -11,7 +11,7 @@ from pathlib import Path
 import ipywidgets as W
 from PIL import Image
 from .core import ImageSimilarityError
-from .data import fetch_image
+from .data import fetch_image, is_url
 from .search import ImageSearch
 
 # %% ../nbs/10_app.ipynb #1fb5ead7
@@ -65,7 +65,7 @@ class SearchApp(W.VBox):
         "A URL, or a server path inside the gallery folder (any path with `allow_paths`): the page must not probe the server."
         text = text.strip()
         if not text: return
-        if not text.lower().startswith(('http://', 'https://')) and not self.allow_paths:
+        if not is_url(text) and not self.allow_paths:
             root = self.search.root.resolve()
             if not Path(text).expanduser().resolve().is_relative_to(root):
                 return self._show_error(f"{text}: only URLs and files inside the gallery folder are searched here")

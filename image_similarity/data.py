@@ -17,7 +17,7 @@ from .core import ImageSimilarityError, ImageLoadError, DatasetError
 
 # %% auto #0
 __all__ = ['IMAGE_EXTS', 'MAX_PIXELS', 'MAX_URL_BYTES', 'caltech101', 'list_images', 'folder_label', 'fingerprint', 'load_image',
-           'fetch_url', 'fetch_image', 'scan_images', 'ImageSpec', 'RobustImage', 'get_dls']
+           'fetch_url', 'is_url', 'fetch_image', 'scan_images', 'ImageSpec', 'RobustImage', 'get_dls']
 
 # %% ../nbs/01_data.ipynb #08287d35
 def caltech101(path=None, # A folder of class folders; `None` means fastai's Caltech-101
@@ -193,11 +193,15 @@ def fetch_url(url:str, # http(s) URL
     if 'error' in box: raise box['error']
     return box['data']
 
+def is_url(x) -> bool:
+    "Is `x` an http(s) URL (rather than a path)?"
+    return isinstance(x, str) and x.lower().startswith(('http://', 'https://'))
+
 def fetch_image(image, # Path, http(s) URL, bytes, file object, NumPy array (HxW or HxWxC) or PIL image
                 timeout:float=10, # For URLs
                ) -> Image.Image:
     "An RGB PIL image from any of the supported query types."
-    if isinstance(image, str) and image.lower().startswith(('http://', 'https://')):
+    if is_url(image):
         data = fetch_url(image, timeout)
         try: return load_image(data)
         except ImageLoadError as e: raise ImageLoadError(f"{image}: {str(e).split(': ', 1)[-1]}") from None

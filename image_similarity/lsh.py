@@ -329,14 +329,14 @@ def search(self:LSHIndex, queries, # `[nq, dim]` or one `[dim]` vector
     return (D[0], I[0]) if single else (D, I)
 
 # %% ../nbs/05_lsh.ipynb #1bdda7f6
-_ARRAYS = ('planes', 'mean', 'thresholds', 'codes', 'vecs', 'sqn', 'ids')
-
 def _digest(a:np.ndarray) -> str: return hashlib.sha256(np.ascontiguousarray(a).reshape(-1).view(np.uint8)).hexdigest()
 
 def _layout(dim:int, n_bits:int, n:int) -> dict:
     "The dtype and shape of each stored array of an index of `n` vectors."
     return dict(planes=('<f4', [n_bits, dim]), mean=('<f4', [dim]), thresholds=('<f4', [n_bits]),
                 codes=('<u8', [n, -(-n_bits // 64)]), vecs=('<f4', [n, dim]), sqn=('<f4', [n]), ids=('<i8', [n]))
+
+_ARRAYS = tuple(_layout(1, 1, 0))   # the stored arrays, in file order
 
 @patch
 def save(self:LSHIndex, path, # Destination file

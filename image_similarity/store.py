@@ -21,6 +21,12 @@ LAZY_FILES = ('learner.pkl',)   # left on disk by `load`, verified when `read`
 
 def _sha(b:bytes) -> str: return hashlib.sha256(b).hexdigest()
 
+def _read(p:Path) -> bytes:
+    "The bytes of a regular file (not a FIFO, a device or a folder), or `IndexFormatError`."
+    if not p.is_file(): raise IndexFormatError(f"{p}: {'is missing' if not p.exists() else 'not a regular file'}")
+    try: return p.read_bytes()
+    except OSError as e: raise IndexFormatError(f"{p}: cannot be read ({type(e).__name__}: {e})") from None
+
 def canonical(config:dict) -> dict:
     "`config` as it reads back from JSON (tuples become lists), so that a stored and a wanted config compare equal."
     return json.loads(json.dumps(config))
@@ -57,8 +63,7 @@ class ModelDir:
         "The verified bytes of file `name` (a lazy file is read from disk now)."
         if self.files.get(name) is not None: return self.files[name]
         if name not in self.sha256 or self.path is None: raise IndexFormatError(f"{self.path}: has no {name}")
-        try: b = (self.path/name).read_bytes()
-        except OSError as e: raise IndexFormatError(f"{self.path/name}: cannot be read ({type(e).__name__})") from None
+        b = _read(self.path/name)
         if _sha(b) != self.sha256[name]: raise IndexFormatError(f"{self.path/name}: corrupted (checksum mismatch)")
         return b
 
@@ -144,12 +149,6 @@ def _from_v1(m:dict) -> tuple[dict, dict]:
     config = dict(data_path=m['root'], fingerprint=m.get('fingerprint'), backbone=m['backbone'], spec=spec, seed=m.get('seed'))
     info = {k: m[k] for k in ('classes', 'valid_accuracy', 'skipped', 'created', 'versions') if k in m}
     return config, info
-
-def _read(p:Path) -> bytes:
-    "The bytes of a regular file (not a FIFO, a device or a folder), or `IndexFormatError`."
-    if not p.is_file(): raise IndexFormatError(f"{p}: {'is missing' if not p.exists() else 'not a regular file'}")
-    try: return p.read_bytes()
-    except OSError as e: raise IndexFormatError(f"{p}: cannot be read ({type(e).__name__}: {e})") from None
 
 def _check_items(d:Path, items):
     "Items must be relative paths inside the image folder: results and plots never read anything else."
