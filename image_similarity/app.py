@@ -6,7 +6,8 @@
 __all__ = ['thumbnail', 'SearchApp']
 
 # %% ../nbs/10_app.ipynb #806c957b
-import io, os, time, html
+import io, os, time, html, threading
+from concurrent.futures import Future
 from pathlib import Path
 import ipywidgets as W
 from PIL import Image
@@ -42,16 +43,18 @@ class SearchApp(W.VBox):
         self.k = W.IntSlider(value=k, min=1, max=20, description='k')
         self.query_img = W.Image(format='jpeg', layout=W.Layout(max_width='220px', display='none'))
         self.status = W.HTML(); self.status.add_class('is-status')
+        self.cancel = W.Button(description='cancel', layout=W.Layout(display='none')); self.cancel.add_class('is-cancel')
         self.results = W.GridBox(layout=W.Layout(grid_template_columns='repeat(auto-fill, 170px)', grid_gap='8px'))
         self.results.add_class('is-results')
-        self._last = None
+        self._last, self._gen, self._lock, self._fut = None, 0, threading.Lock(), None
         self.upload.observe(self._on_upload, 'value'); self.url_btn.on_click(lambda _: self._run_text(self.url.value))
         self.url.observe(lambda ch: self._run_text(ch['new']), 'value')   # Enter or leaving the box
         self.gallery.observe(self._on_pick, 'value')
         self.k.observe(lambda _: self._last is not None and self._run(self._last), 'value')
+        self.cancel.on_click(lambda _: self._cancel())
         super().__init__([W.HTML(f'<b>image_similarity</b>: {len(self.search):,} images, {self.search.model.config["backbone"]}'),
                           W.HBox([self.upload, self.k]), W.HBox([self.url, self.url_btn]), self.gallery,
-                          self.query_img, self.status, self.results])
+                          self.query_img, W.HBox([self.status, self.cancel]), self.results])
 
     def _on_upload(self, change):
         v = change['new']
@@ -68,31 +71,62 @@ class SearchApp(W.VBox):
         if not is_url(text) and not self.allow_paths:
             root = self.search.root.resolve()
             if not Path(text).expanduser().resolve().is_relative_to(root):
+                with self._lock: self._gen += 1            # supersedes a running query
                 return self._show_error(f"{text}: only URLs and files inside the gallery folder are searched here")
-        self._run(text)
+        return self._run(text)
 
     def _show_error(self, msg):
-        self.status.value = f'<span style="color:#b00">{html.escape(msg)}</span>'
+        self.status.value = f'<span style="color:#b00">{html.escape(msg)}</span>'; self.cancel.layout.display = 'none'
         self.results.children = (); self.query_img.layout.display = 'none'
 
-    def _run(self, image):
-        "Fetch the image once, query and show the results (errors are shown, not raised)."
-        if image is None or image == '': return
-        self.status.value = '<i>searching ...</i>'   # shown at once: a first query compiles the index kernels
+    def _cancel(self):
+        "Drop the running query: its results or error will not be shown."
+        with self._lock:
+            self._gen += 1; self.status.value = 'cancelled'; self.cancel.layout.display = 'none'
+
+    def wait(self, timeout:float|None=None):
+        "Wait for the latest query; its results table (`None` if superseded or failed)."
+        return None if self._fut is None else self._fut.result(timeout)
+
+    def _run(self, image) -> Future|None:
+        "Start a query on a worker thread (it supersedes any running one); the `Future` of its results."
+        if image is None or image == '': return None
+        with self._lock:
+            self._gen += 1; gen = self._gen
+            self.status.value = '<i>searching ...</i>'; self.cancel.layout.display = None
+        fut = self._fut = Future()
+        def work():
+            try: fut.set_result(self._query(image, gen))
+            except BaseException as e: fut.set_exception(e)
+        threading.Thread(target=work, daemon=True, name='image_similarity-query').start()
+        return fut
+
+    def _query(self, image, gen):
+        "Fetch, query, build the result cards; show them unless a newer query (or cancel) came meanwhile."
         try:
-            img = self._last = image if isinstance(image, Image.Image) else fetch_image(image, self.timeout)   # the k slider reuses it
+            img = image if isinstance(image, Image.Image) else fetch_image(image, self.timeout)
             t = time.perf_counter(); res = self.search.query(img, self.k.value); dt = time.perf_counter() - t
-            self.query_img.value = thumbnail(img, 220); self.query_img.layout.display = None
-        except ImageSimilarityError as e: return self._show_error(str(e))
-        self.status.value = f'{len(res)} results in {dt * 1000:.0f} ms'
-        cards = []
-        for r in res.itertuples():
-            im = W.Image(value=thumbnail(r.path), format='jpeg', layout=W.Layout(width='160px')); im.add_class('is-result')
-            again = W.Button(description='similar', tooltip=f'search with {Path(r.path).name}', layout=W.Layout(width='160px'))
-            again.on_click(lambda _, p=r.path: self._run(p)); again.add_class('is-again')
-            # label and full path on hover (a `tooltip` on the image itself breaks the view under Voila 0.5)
-            card = W.VBox([im, W.HTML(f'<div title="{html.escape(f"{r.label}: {r.path}")}">{r.rank}. <b>{html.escape(str(r.label))}</b> '
-                                      f'd = {r.distance:.3f}<br><small>{html.escape(Path(r.path).name)}</small></div>'), again])
-            card.path = r.path; cards.append(card)
-        self.results.children = cards
+            qthumb = thumbnail(img, 220)
+            cards = [self._card(r) for r in res.itertuples()]
+        except ImageSimilarityError as e:
+            with self._lock:
+                if gen == self._gen: self._show_error(str(e))
+            return None
+        with self._lock:
+            if gen != self._gen: return None             # superseded: leave the screen to the newer query
+            self._last = img                             # the k slider reuses it
+            self.query_img.value = qthumb; self.query_img.layout.display = None
+            self.status.value = f'{len(res)} results in {dt * 1000:.0f} ms'; self.cancel.layout.display = 'none'
+            self.results.children = cards
         return res
+
+    def _card(self, r):
+        "One result: thumbnail, rank, label, distance, file name (label and full path on hover), a 'similar' button."
+        im = W.Image(value=thumbnail(r.path), format='jpeg', layout=W.Layout(width='160px')); im.add_class('is-result')
+        again = W.Button(description='similar', tooltip=f'search with {Path(r.path).name}', layout=W.Layout(width='160px'))
+        again.on_click(lambda _, p=r.path: self._run(p)); again.add_class('is-again')
+        # label and full path on hover (a `tooltip` on the image itself breaks the view under Voila 0.5)
+        card = W.VBox([im, W.HTML(f'<div title="{html.escape(f"{r.label}: {r.path}")}">{r.rank}. <b>{html.escape(str(r.label))}</b> '
+                                  f'd = {r.distance:.3f}<br><small>{html.escape(Path(r.path).name)}</small></div>'), again])
+        card.path = r.path
+        return card
