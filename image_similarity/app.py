@@ -37,7 +37,8 @@ class SearchApp(W.VBox):
         self.url = W.Text(placeholder='https://... or a file in the gallery folder', layout=W.Layout(width='420px'), continuous_update=False)
         self.url_btn = W.Button(description='Search URL')
         it = self.search.items
-        pick = it[it.split == 'valid'].groupby('label').head(2).head(n_gallery)
+        valid = it[it.split == 'valid'] if (it.split == 'valid').any() else it
+        pick = (valid.groupby('label').head(2) if (valid.label != '').any() else valid).head(n_gallery)   # unlabelled: the first ones
         self.gallery = W.Dropdown(options=[('pick a gallery image', '')] + [(p, str(self.search.root/p)) for p in pick.path],
                                   layout=W.Layout(width='420px'))
         self.k = W.IntSlider(value=k, min=1, max=20, description='k')

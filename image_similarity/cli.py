@@ -36,13 +36,31 @@ def image_similarity_build(argv=None, # Arguments (default: the command line)
         (['--size'], dict(type=int, help="input side in pixels (default: the backbone's)")),
         (['--epochs'], dict(type=int, default=25, help='epochs of head training (default: %(default)s)')),
         (['--seed'], dict(type=int, default=42, help='seed of the 80/20 split and the training (default: %(default)s)')),
-        (['--force'], dict(action='store_true', help='rebuild even when the model directory is up to date')),
+        (['--labels'], dict(default='auto', help="'auto' (class folders when there are any, else none), 'folders', 'none' "
+                                                 "(no training: pretrained features), or a CSV file with the columns path,label (default: %(default)s)")),
+        (['--dim'], dict(type=int, default=512, help='without labels: embedding size after PCA (default: %(default)s)')),
+        (['--update'], dict(action='store_true', help='if only the files changed, embed the new and changed ones and drop the gone ones '
+                                                      '(no retraining) instead of rebuilding')),
+        (['--add'], dict(nargs='+', metavar='IMAGE', help='add these images (inside the data folder) to the model directory')),
+        (['--remove'], dict(nargs='+', metavar='IMAGE', help='remove these images from the model directory')),
+        (['--chunk'], dict(type=int, default=1000, help='images per saved chunk: a killed build resumes from the last one (default: %(default)s)')),
+        (['--force'], dict(action='store_true', help='rebuild (and retrain) even when the model directory is up to date')),
     ]).parse_args(argv)
     def main():
-        from image_similarity.pipeline import build
         tty = sys.stdout.isatty()
+        if a.add or a.remove:
+            from image_similarity.search import ImageSearch
+            s = ImageSearch(a.model_dir)
+            for what, paths in (('add', a.add), ('remove', a.remove)):
+                if paths:
+                    r = getattr(s, what)(paths)
+                    print(f"{what}: {r['added']} added, {r['changed']} changed, {r['removed']} removed"
+                          + (f", {len(r['skipped'])} unreadable skipped ({'; '.join(r['skipped'][:3])})" if r['skipped'] else '')
+                          + f"; {len(s):,} images in {a.model_dir}", flush=True)
+            return
+        from image_similarity.pipeline import build
         build(a.data_path, a.model_dir, a.backbone, a.size, a.seed, a.epochs, force=a.force, progress=tty,
-              log=None if tty else (lambda msg: print(msg, flush=True)))
+              log=None if tty else (lambda msg: print(msg, flush=True)), labels=a.labels, dim=a.dim, update_files=a.update, chunk=a.chunk)
     _run(main)
 
 # %% ../nbs/09_cli.ipynb #1cf32293
@@ -58,6 +76,8 @@ def find_similar_images(argv=None, # Arguments (default: the command line)
         (['--split'], dict(choices=['train', 'valid'], help='search only this split of the collection (default: all)')),
         (['--show-image'], dict(action='store_true', help='open the result grid in a window')),
         (['--json'], dict(action='store_true', help='print the results as JSON')),
+        (['--check'], dict(action='store_true', help='only say whether the image is (nearly) in the collection: exit status 0 if so, 1 if not')),
+        (['--threshold'], dict(type=float, help="largest distance --check counts as the same picture (default: the model's)")),
     ])
     a = p.parse_args(argv)
     image = a.image or a.img_url
@@ -71,6 +91,10 @@ def find_similar_images(argv=None, # Arguments (default: the command line)
         from image_similarity.search import ImageSearch, plot_grid
         s = ImageSearch(a.input_path)
         img = fetch_image(image)                                    # fetched once: the query and the grid use it
+        if a.check:
+            m = s.contains(img, *([a.threshold] if a.threshold is not None else []))
+            print(f"{'found' if m.found else 'not found'}: nearest {m.path}{f' ({m.label})' if m.label else ''}, distance {m.distance:.4f}")
+            raise SystemExit(0 if m.found else 1)
         t = time.perf_counter(); res = s.query(img, a.n_items, split=a.split); dt = time.perf_counter() - t
         if out or a.show_image:
             try: fig = plot_grid(img, res, save=out)

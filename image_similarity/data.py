@@ -16,8 +16,9 @@ from fastai.vision.core import PILImage
 from .core import ImageSimilarityError, ImageLoadError, DatasetError
 
 # %% auto #0
-__all__ = ['IMAGE_EXTS', 'MAX_PIXELS', 'MAX_URL_BYTES', 'caltech101', 'list_images', 'folder_label', 'fingerprint', 'load_image',
-           'fetch_url', 'is_url', 'fetch_image', 'scan_images', 'ImageSpec', 'RobustImage', 'get_dls']
+__all__ = ['IMAGE_EXTS', 'MAX_PIXELS', 'MAX_URL_BYTES', 'caltech101', 'list_images', 'folder_label', 'fingerprint',
+           'collection_labels', 'LabelOf', 'content_hash', 'hash_files', 'load_image', 'fetch_url', 'is_url',
+           'fetch_image', 'scan_images', 'ImageSpec', 'RobustImage', 'get_dls']
 
 # %% ../nbs/01_data.ipynb #08287d35
 def caltech101(path=None, # A folder of class folders; `None` means fastai's Caltech-101
@@ -88,6 +89,69 @@ def fingerprint(files, # Image files
         rel = f.relative_to(root) if root else f
         h.update(f"{rel.as_posix()}\t{st.st_size}\t{int(st.st_mtime)}\n".encode())
     return h.hexdigest()
+
+# %% ../nbs/01_data.ipynb #ef519328
+_DATE_DIR = r'(19|20)\d\d([-_.]?\d\d){0,2}'
+
+def collection_labels(files, # Listed image files
+                      root, # The collection folder
+                      labels='auto', # 'auto', 'folders', 'none' / `None`, or the path of a `path,label` CSV
+                     ) -> tuple:
+    "`(files, labels or None, how, why)`: `how` is 'folders', 'csv' or 'none'."
+    import re, csv, collections
+    files, root = L(map(Path, files)), Path(root)
+    if labels is None or labels == 'none': return files, None, 'none', 'labels=none: no training, pretrained features'
+    if labels == 'folders': return files, np.array([folder_label(f, root) for f in files]), 'folders', 'labels=folders'
+    if labels == 'auto':
+        names = [folder_label(f, root) for f in files]
+        n = collections.Counter(names)
+        if '.' in n: why = f"{n['.']} image(s) lie directly in {root}, not in class folders"
+        elif len(n) < 2: why = f"{len(n)} folder(s) of images; classes need at least 2"
+        elif min(n.values()) < 2: why = f"folder {min(n, key=n.get)!r} holds {min(n.values())} image; every class folder needs at least 2"
+        elif all(any(re.fullmatch(_DATE_DIR, part) for part in Path(k).parts) for k in n): why = f"the folders are named like dates ({', '.join(sorted(n)[:3])}, ...), not classes"
+        else: return files, np.array(names), 'folders', f"labels=auto: {len(n)} class folders with at least 2 images each"
+        return files, None, 'none', f"labels=auto chose none: {why}"
+    csv_path = Path(labels)
+    if not csv_path.is_file(): raise DatasetError(f"labels={labels!r}: use 'auto', 'folders', 'none' or the path of a path,label CSV file")
+    try:
+        with open(csv_path, newline='') as f: rows = list(csv.DictReader(f))
+    except (OSError, UnicodeDecodeError, csv.Error) as e: raise DatasetError(f"{csv_path}: cannot be read as CSV ({type(e).__name__}: {e})") from None
+    if not rows or not {'path', 'label'} <= set(rows[0]): raise DatasetError(f"{csv_path}: needs a header with the columns path,label")
+    def rel(p):
+        p = Path(p); p = p.relative_to(root) if p.is_absolute() and p.is_relative_to(root) else p
+        return p.as_posix()
+    want = {}
+    for i, r in enumerate(rows, 2):
+        if not r['path'] or r['label'] in (None, ''): raise DatasetError(f"{csv_path}, line {i}: empty path or label")
+        want[rel(r['path'])] = r['label']
+    have = {f.relative_to(root).as_posix(): f for f in files}
+    missing = [p for p in want if p not in have]
+    if missing: raise DatasetError(f"{csv_path}: {len(missing)} path(s) are not images under {root}, e.g. {missing[0]!r}")
+    keep = L(f for f in files if f.relative_to(root).as_posix() in want)
+    lab = np.array([want[f.relative_to(root).as_posix()] for f in keep])
+    return keep, lab, 'csv', f"labels from {csv_path.name}: {len(set(lab))} classes, {len(keep):,} of {len(files):,} images"
+
+class LabelOf(dict):
+    "`{path: label}` that fastai calls as `get_y` (a class, not a lambda: `learn.export` pickles it)."
+    def __call__(self, fn): return self[str(fn)]
+
+# %% ../nbs/01_data.ipynb #d22c72f8
+def content_hash(fn, # A file
+                ) -> str:
+    "First 32 hex digits (128 bits) of the SHA-256 of the file's bytes."
+    h = hashlib.sha256()
+    try:
+        with open(fn, 'rb') as f:
+            while b := f.read(1 << 20): h.update(b)
+    except OSError as e: raise DatasetError(f"{fn}: cannot be read ({type(e).__name__}: {e})") from None
+    return h.hexdigest()[:32]
+
+def hash_files(files, # Files
+               n_workers:int|None=None, # Threads (hashing releases the GIL)
+              ) -> list:
+    "`content_hash` of every file, in order."
+    from concurrent.futures import ThreadPoolExecutor
+    with ThreadPoolExecutor(n_workers or min(8, (os.cpu_count() or 1) * 2)) as ex: return list(ex.map(content_hash, files))
 
 # %% ../nbs/01_data.ipynb #c1cf6f75
 MAX_PIXELS = Image.MAX_IMAGE_PIXELS or 89_478_485
@@ -269,9 +333,10 @@ def get_dls(data_path, # Folder of class folders; `None`: Caltech-101
             verify:bool=True, # Decode every file first and drop (and report) the unreadable ones
             aug:bool=True, # Add fastai's `aug_transforms` to the training batches
             num_workers:int|None=None, # DataLoader worker processes (default fastai's)
+            labels:dict|None=None, # `{str(path): label}`; `None`: the parent folder is the label
             **kwargs, # Passed to `DataBlock.dataloaders`
            ):
-    "Seeded 80/20 fastai `DataLoaders` of (image, parent-folder label)."
+    "Seeded 80/20 fastai `DataLoaders` of (image, label): the folder's, or the given one."
     from fastai.vision.all import (DataBlock, TransformBlock, CategoryBlock, RandomSplitter,
                                    Resize, IntToFloatTensor, Normalize, aug_transforms)
     path = caltech101(data_path) if files is None else Path(data_path or '.')
@@ -280,7 +345,7 @@ def get_dls(data_path, # Folder of class folders; `None`: Caltech-101
         files, bad = scan_images(files)
         if bad: warnings.warn(f"get_dls: left out {len(bad)} unreadable image(s): " + '; '.join(r for _, r in bad[:5]))
     if len(files) == 0: raise DatasetError(f"{path}: no readable images found")
-    get_y = partial(folder_label, root=path)
+    get_y = partial(folder_label, root=path) if labels is None else LabelOf(labels)
     labels = files.map(get_y)
     if len(set(labels)) < 2: raise DatasetError(f"{path}: found {len(set(labels))} class folder(s); need at least 2")
     size = spec.size

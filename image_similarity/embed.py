@@ -17,7 +17,7 @@ from .store import ModelDir
 
 # %% auto #0
 __all__ = ['EMB_LAYER', 'preprocess', 'iter_batches', 'split_head', 'EmbeddingModel', 'export_onnx', 'OnnxEngine', 'TorchEngine',
-           'run_engine', 'Embedded', 'Embedder']
+           'Checkpoint', 'run_engine', 'Embedded', 'Embedder']
 
 # %% ../nbs/04_embed.ipynb #570a1f66
 def preprocess(img, # Anything `load_image` accepts
@@ -116,6 +116,61 @@ class TorchEngine:
         return [o.numpy() for o in (out if isinstance(out, (tuple, list)) else (out,))]
 
 # %% ../nbs/04_embed.ipynb #ac63f2f7
+def _run_items(engine, items, spec, bs, flip, progress, n_workers, offset=0):
+    "Outputs (or `None` when nothing was readable), positions (+`offset`) and errors of `items`."
+    outs, pos, errs = [], [], []
+    it = iter_batches(items, spec, bs, n_workers)
+    if progress:
+        from fastprogress.fastprogress import progress_bar
+        it = progress_bar(it, total=-(-len(items) // bs), leave=False)
+    for x, p, e in it:
+        errs += [(i + offset, m) for i, m in e]
+        if not len(p): continue
+        if flip:
+            o = engine(np.concatenate([x, x[..., ::-1]]))
+            o = [np.stack([a[:len(p)], a[len(p):]], 1) for a in o]
+        else: o = engine(x)
+        outs.append(o); pos += [i + offset for i in p]
+    return ([np.concatenate(a) for a in zip(*outs)] if outs else None), pos, errs
+
+class Checkpoint:
+    "A folder of finished chunks of one embedding job: a killed job, run again, loses at most the chunk it was in."
+    def __init__(self, folder, # Where the chunks go (created; one job per folder)
+                 key:str, # What the job is (model, settings, the files): chunks of another key are not reused
+                 chunk:int=1000, # Images per chunk
+                ):
+        self.folder, self.key, self.chunk = Path(folder), str(key), int(chunk)
+        if self.chunk < 1: raise ImageSimilarityError(f"chunk={chunk!r}: must be at least 1")
+        self.folder.mkdir(parents=True, exist_ok=True)
+        kf = self.folder/'key.txt'
+        if not kf.is_file() or kf.read_text() != f"{self.key}\t{self.chunk}":   # another job was here: start afresh
+            for f in self.folder.glob('chunk-*.npz'): f.unlink()
+            with atomic_write(kf, suffix='.txt') as tmp: Path(tmp).write_text(f"{self.key}\t{self.chunk}")
+        self.resumed = 0   # images taken from earlier runs
+
+    def _file(self, start:int) -> Path: return self.folder/f'chunk-{start:010d}.npz'
+
+    def get(self, start:int):
+        "`(outputs, positions, errors)` of the chunk at `start`, or `None` if it is not done (or unreadable)."
+        f = self._file(start)
+        if not f.is_file(): return None
+        try:
+            with np.load(f, allow_pickle=False) as z:
+                n = int(z['n_outputs']); outs = [z[f'out{i}'] for i in range(n)] if n else None
+                return outs, z['pos'].tolist(), list(zip(z['err_pos'].tolist(), z['err_msg'].tolist()))
+        except Exception: return None   # a damaged chunk is recomputed
+
+    def put(self, start:int, outs, pos, errs):
+        "Store a finished chunk (temp file + rename: a chunk file is complete or absent)."
+        arrays = {f'out{i}': a for i, a in enumerate(outs or [])}
+        with atomic_write(self._file(start), suffix='.npz') as tmp:
+            np.savez(tmp, n_outputs=len(outs or []), pos=np.array(pos, np.int64), err_pos=np.array([i for i, _ in errs], np.int64),
+                     err_msg=np.array([m for _, m in errs], dtype=str), **arrays)
+
+    def remove(self):
+        "Delete the folder (the job is done)."
+        import shutil; shutil.rmtree(self.folder, ignore_errors=True)
+
 def run_engine(engine, # `OnnxEngine` or `TorchEngine`
                items, # Images
                spec:ImageSpec, # Input size, statistics and resize rule
@@ -123,29 +178,33 @@ def run_engine(engine, # `OnnxEngine` or `TorchEngine`
                flip:bool=False, # Also run the horizontal mirror of every image (outputs get a view axis)
                progress:bool=True, # fastprogress bar
                n_workers:int|None=None, # Decoding threads
+               checkpoint:Checkpoint|None=None, # Save each finished chunk there, and take the chunks already there
               ):
     "Outputs of `engine` for every readable item: `(list of arrays [n, ...] or [n, 2, ...], positions, errors)`."
-    items = list(items); outs, pos, errs = [], [], []
-    it = iter_batches(items, spec, bs, n_workers)
-    if progress:
-        from fastprogress.fastprogress import progress_bar
-        it = progress_bar(it, total=-(-len(items) // bs), leave=False)
-    for x, p, e in it:
-        errs += e
-        if not len(p): continue
-        if flip:
-            o = engine(np.concatenate([x, x[..., ::-1]]))
-            o = [np.stack([a[:len(p)], a[len(p):]], 1) for a in o]
-        else: o = engine(x)
-        outs.append(o); pos += p
-    if not outs: raise ImageSimilarityError(f"none of the {len(items)} images could be read: " + '; '.join(e for _, e in errs[:3]))
-    return [np.concatenate(a) for a in zip(*outs)], np.array(pos), errs
+    items = list(items)
+    if checkpoint is None: outs, pos, errs = _run_items(engine, items, spec, bs, flip, progress, n_workers)
+    else:
+        parts, pos, errs, n = [], [], [], checkpoint.chunk
+        starts = range(0, len(items), n)
+        if progress:
+            from fastprogress.fastprogress import progress_bar
+            starts = progress_bar(starts, leave=False)
+        for s0 in starts:
+            got = checkpoint.get(s0)
+            if got is None: got = _run_items(engine, items[s0:s0 + n], spec, bs, flip, False, n_workers, s0); checkpoint.put(s0, *got)
+            else: checkpoint.resumed += min(n, len(items) - s0)
+            o, p, e = got
+            if o is not None: parts.append(o)
+            pos += p; errs += e
+        outs = [np.concatenate(a) for a in zip(*parts)] if parts else None
+    if outs is None: raise ImageSimilarityError(f"none of the {len(items)} images could be read: " + '; '.join(e for _, e in errs[:3]))
+    return outs, np.array(pos), errs
 
 # %% ../nbs/04_embed.ipynb #84171d2d
 class Embedded(NamedTuple):
     "What `Embedder` returns."
     embeddings:np.ndarray # `[n, 512]`, one row per readable item
-    logits:np.ndarray # `[n, n_classes]`
+    logits:np.ndarray # `[n, n_classes]` (`[n, 0]` for an unlabelled model)
     positions:np.ndarray # Index in the input of each row
     errors:list # `(index, reason)` of each unreadable item
 
@@ -159,6 +218,8 @@ class Embedder:
         self.model_dir = md = model_dir if isinstance(model_dir, ModelDir) else ModelDir.load(model_dir)
         self.spec = md.spec
         if engine == 'onnx': self.engine = OnnxEngine(md.read('model.onnx'), threads)   # the verified bytes
+        elif engine == 'torch' and 'learner.pkl' not in md.files:
+            raise ImageSimilarityError(f"{md.path}: engine='torch' needs learner.pkl, which only a fine-tuned model directory has; use engine='onnx'")
         elif engine == 'torch':
             if not trust: raise ImageSimilarityError(f"{md.path}: engine='torch' unpickles learner.pkl, and unpickling runs "
                                                      "whatever code the file holds; pass trust=True for a directory you built "
@@ -173,7 +234,9 @@ class Embedder:
     def __call__(self, items, # Images
                  bs:int=32, # Batch size
                  progress:bool=False, # Progress bar
+                 checkpoint:Checkpoint|None=None, # Resumable: finished chunks are kept there (see `Checkpoint`)
                 ) -> Embedded:
         "Embeddings and logits of the readable items, their positions, and the errors."
-        (e, lg), pos, errs = run_engine(self.engine, items, self.spec, bs, progress=progress)
-        return Embedded(e, lg, pos, errs)
+        outs, pos, errs = run_engine(self.engine, items, self.spec, bs, progress=progress, checkpoint=checkpoint)
+        lg = outs[1] if len(outs) > 1 else np.zeros((len(pos), 0), np.float32)   # an unlabelled model has no logits
+        return Embedded(outs[0], lg, pos, errs)

@@ -4,23 +4,29 @@
 
 # %% ../nbs/07_pipeline.ipynb #e6d3021f
 from __future__ import annotations
-import time, tempfile, dataclasses
+import time, tempfile, dataclasses, hashlib, json
 from pathlib import Path
 import numpy as np
 from fastcore.foundation import L
 from .core import ImageSimilarityError, IndexFormatError
-from .data import caltech101, list_images, fingerprint
+from .data import caltech101, list_images, fingerprint, collection_labels, hash_files, content_hash
 from .backbones import get_backbone
-from .store import ModelDir, canonical, check_replaceable, build_lock, is_model_dir
-from .embed import EmbeddingModel, export_onnx
+from .store import ModelDir, canonical, check_replaceable, build_lock, is_model_dir, partial_dir
+from .embed import EmbeddingModel, export_onnx, Checkpoint
 from .lsh import LSHIndex
-from .train import fast_train
+from .train import fast_train, fit_pretrained
+from .sync import update, _index_bytes
 
 # %% auto #0
 __all__ = ['build']
 
 # %% ../nbs/07_pipeline.ipynb #ebed820b
-def build(data_path=None, # Folder of class folders; `None`: Caltech-101 via `untar_data`
+def _same_but_files(a:dict, b:dict) -> bool:
+    "Do two configs differ only in the files (fingerprint, data folder)?"
+    drop = lambda c: {k: v for k, v in c.items() if k not in ('fingerprint', 'data_path')}
+    return drop(a) == drop(b)
+
+def build(data_path=None, # Folder of images; `None`: Caltech-101 via `untar_data`
           model_dir='models/caltech101', # Model directory to write (or reuse)
           backbone:str='efficientnet_lite0', # Registered backbone
           size:int|None=None, # Input side in pixels; `None`: the backbone's
@@ -33,12 +39,17 @@ def build(data_path=None, # Folder of class folders; `None`: Caltech-101 via `un
           exclude=(), # Class folders to leave out
           index_kw:dict|None=None, # Arguments of the `LSHIndex` (`None`: defaults)
           files=None, # Use these files instead of listing `data_path`
-          force:bool=False, # Rebuild even if a directory with the same config exists
+          force:bool=False, # Rebuild (and retrain) even if a directory with the same settings exists
           progress:bool=True, # Progress bars and a summary line
           log=None, # Called with one line per stage (e.g. `print` when the output is a log file)
+          labels='auto', # 'auto', 'folders', 'none' or a `path,label` CSV (see `collection_labels`)
+          dim:int|None=512, # Without labels: embedding size after PCA (`None`: all pooled features)
+          update_files:bool=False, # When only the files changed, sync the directory (see `update`) instead of rebuilding
+          chunk:int=1000, # Images per saved chunk of feature extraction: a killed build resumes from the last one
          ) -> ModelDir:
-    "Data -> fast training -> embeddings -> LSH index -> `model_dir`, reusing it when its config is the wanted one."
+    "Data -> training (or none) -> embeddings -> LSH index -> `model_dir`, reused when nothing changed, synced on request."
     t0, say = time.time(), (log or (lambda msg: None))
+    loud = progress or log is not None
     bb = get_backbone(backbone); spec = bb.spec if size is None else dataclasses.replace(bb.spec, size=size)
     root = caltech101(data_path)
     check_replaceable(model_dir)             # before any work: a folder of other files is never replaced
@@ -46,33 +57,58 @@ def build(data_path=None, # Folder of class folders; `None`: Caltech-101 via `un
         raise ImageSimilarityError(f"{model_dir}: is inside the data folder {root}; choose a model directory outside it")
     with build_lock(model_dir):   # a second build into the same directory is refused while this one runs
         files = list_images(root, exclude=exclude) if files is None else L(map(Path, files))
+        files, lab, how, why = collection_labels(files, root, labels)
+        say(f"listed {len(files):,} images under {root}; {why}")
+        settings = dict(backbone=bb.name, spec=dataclasses.asdict(spec), seed=seed, valid_pct=valid_pct, exclude=sorted(exclude), labels=how)
+        if how == 'none': settings |= dict(dim=dim)
+        else: settings |= dict(train=dict(epochs=epochs, lr=lr, flip=flip, label_smoothing=label_smoothing))
+        if how == 'csv': settings |= dict(labels_csv=content_hash(labels))
         # the real path: a temporary link to the data (e.g. a CI FASTAI_HOME) may go away
-        wanted = canonical(dict(data_path=str(root.resolve()), fingerprint=fingerprint(files, root), backbone=bb.name,
-                                spec=dataclasses.asdict(spec), seed=seed, valid_pct=valid_pct, exclude=sorted(exclude),
-                                train=dict(epochs=epochs, lr=lr, flip=flip, label_smoothing=label_smoothing), index=index_kw or {}))
-        say(f"listed {len(files):,} images under {root}")
+        wanted = canonical(dict(data_path=str(root.resolve()), fingerprint=fingerprint(files, root), **settings, index=index_kw or {}))
         if not force and is_model_dir(model_dir):
             try:
                 md = ModelDir.load(model_dir)
                 if md.config == wanted:
-                    if progress or log: print(f"reusing {model_dir}: {len(md.items):,} images, built {md.info['created']}", flush=True)
+                    if loud: print(f"reusing {model_dir}: {len(md.items):,} images, built {md.info['created']}", flush=True)
                     return md
+                if update_files and _same_but_files(md.config, wanted) and how != 'csv':
+                    ck = Checkpoint(partial_dir(model_dir), f"sync {md.sha256.get('model.onnx')} {wanted['fingerprint']}", chunk)
+                    new, s = update(md, files, root, checkpoint=ck, progress=progress)
+                    new.save(model_dir); ck.remove()
+                    if loud: print(f"synced {model_dir}: {s['added']} added, {s['changed']} changed, {s['removed']} removed, "
+                                   f"{s['renamed']} renamed, {s['unchanged']:,} unchanged ({len(s['skipped'])} unreadable skipped), "
+                                   f"{len(new.items):,} images, {time.time() - t0:.1f} s", flush=True)
+                    return new
             except IndexFormatError as e: say(f"rebuilding {model_dir}: {e}")
-        t = fast_train(root, bb.name, spec, epochs, lr, valid_pct, seed, flip, files, exclude, label_smoothing, progress=progress)
-        say(f"features of {len(t.files):,} images ({len(t.errors)} unreadable) in {t.seconds['features']:.0f} s; "
-            f"head trained in {t.seconds['head']:.0f} s, validation accuracy {t.valid_accuracy:.2%}")
-        index = LSHIndex(t.embeddings.shape[1], **(index_kw or {})); index.add(t.embeddings)
+        key = hashlib.sha256(json.dumps([wanted['fingerprint'], bb.name, wanted['spec'], flip and how != 'none']).encode()).hexdigest()
+        ck = Checkpoint(partial_dir(model_dir), key, chunk)
+        if how == 'none':
+            t = fit_pretrained(root, bb.name, spec, dim, valid_pct, seed, files, progress=progress, checkpoint=ck)
+            say(f"features of {len(t.files):,} images ({len(t.errors)} unreadable{f', {ck.resumed:,} from an earlier run' if ck.resumed else ''}) "
+                f"in {t.seconds['features']:.0f} s; no labels, nothing trained: PCA to {t.embeddings.shape[1]} dimensions")
+        else:
+            t = fast_train(root, bb.name, spec, epochs, lr, valid_pct, seed, flip, files, exclude, label_smoothing, progress=progress,
+                           labels=lab if how == 'csv' else None, checkpoint=ck)
+            say(f"features of {len(t.files):,} images ({len(t.errors)} unreadable{f', {ck.resumed:,} from an earlier run' if ck.resumed else ''}) "
+                f"in {t.seconds['features']:.0f} s; head trained in {t.seconds['head']:.0f} s, validation accuracy {t.valid_accuracy:.2%}")
+        ids = np.arange(len(t.files))
+        index = LSHIndex(t.embeddings.shape[1], **(index_kw or {})); index.add(t.embeddings, ids=ids)
         with tempfile.TemporaryDirectory() as d:
             d = Path(d)
-            export_onnx(EmbeddingModel(t.model), d/'model.onnx', spec.size); index.save(d/'index.lsh'); t.learner.export(d/'learner.pkl')
-            blobs = {n: (d/n).read_bytes() for n in ('model.onnx', 'index.lsh', 'learner.pkl')}
+            if t.learner is None: export_onnx(t.model, d/'model.onnx', spec.size, output_names=('embedding',))
+            else: export_onnx(EmbeddingModel(t.model), d/'model.onnx', spec.size); t.learner.export(d/'learner.pkl')
+            blobs = {n: (d/n).read_bytes() for n in ('model.onnx', 'learner.pkl') if (d/n).exists()}
+        blobs['index.lsh'] = _index_bytes(index)
         import pandas as pd
         items = pd.DataFrame(dict(path=[f.relative_to(root).as_posix() for f in t.files], label=t.labels,
-                                  split=np.where(t.valid, 'valid', 'train')))
-        info = dict(classes=t.classes, valid_accuracy=t.valid_accuracy, skipped=[str(e) for _, e in t.errors],
-                    trained_by='fast_train', seconds={k: round(v, 1) for k, v in t.seconds.items()})
+                                  split=np.where(t.valid, 'valid', 'train'), id=ids, content=hash_files(t.files)))
+        info = dict(classes=t.classes, valid_accuracy=t.valid_accuracy, skipped=[str(e) for _, e in t.errors], labels_why=why,
+                    trained_by='fast_train' if how != 'none' else 'fit_pretrained (PCA, no labels)', n_trained=len(items),
+                    next_id=len(items), seconds={k: round(v, 1) for k, v in t.seconds.items()})
         md = ModelDir(wanted, items, t.embeddings, blobs, info).save(model_dir)
-        if progress or log:
-            print(f"built {model_dir}: {len(items):,} images ({len(t.errors)} unreadable skipped), validation accuracy "
-                  f"{t.valid_accuracy:.2%}, {len(index):,} vectors indexed, {time.time() - t0:.0f} s", flush=True)
+        ck.remove()
+        if loud:
+            acc = f"validation accuracy {t.valid_accuracy:.2%}" if t.valid_accuracy is not None else f"no labels ({why.split(': ', 1)[-1]})"
+            print(f"built {model_dir}: {len(items):,} images ({len(t.errors)} unreadable skipped), {acc}, "
+                  f"{len(index):,} vectors indexed, {time.time() - t0:.0f} s", flush=True)
         return md

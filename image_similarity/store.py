@@ -13,7 +13,8 @@ from .core import ImageSimilarityError, IndexFormatError, _umask
 from .data import ImageSpec
 
 # %% auto #0
-__all__ = ['FORMAT_VERSION', 'LAZY_FILES', 'canonical', 'versions', 'ModelDir', 'is_model_dir', 'check_replaceable', 'build_lock']
+__all__ = ['FORMAT_VERSION', 'LAZY_FILES', 'canonical', 'versions', 'ModelDir', 'is_model_dir', 'check_replaceable',
+           'partial_dir', 'build_lock']
 
 # %% ../nbs/03_store.ipynb #3a659c8c
 FORMAT_VERSION = 2   # 2: meta.json holds config, info and files; 1 (the first release) is still read
@@ -45,13 +46,15 @@ def versions() -> dict:
 class ModelDir:
     "A model directory in memory: config, info, items, embeddings and the other files' verified bytes."
     config:dict # What the result depends on (data, backbone, spec, settings): a build is reused when equal
-    items:object # DataFrame, one row per image: path (relative to `config['data_path']`), label, split
+    items:object # DataFrame, one row per image: path (relative to `config['data_path']`), label, split, id (in the index), content (hash)
     embeddings:np.ndarray # `[n, d]` float32, one row per item
     files:dict # Other files, `{name: bytes}`; `None` for a lazy file not read yet
     info:dict=field(default_factory=dict) # Facts about the build (classes, accuracy, timings, versions, ...)
     path:Path|None=None # Where it was loaded from or saved to
     sha256:dict=field(default_factory=dict) # Checksums of the files, as in meta.json
-    def __post_init__(self): self.config = canonical(self.config)
+    def __post_init__(self):
+        self.config = canonical(self.config)
+        if 'id' not in self.items: self.items = self.items.assign(id=np.arange(len(self.items)))   # new items: the row is the id
     @property
     def spec(self) -> ImageSpec: return ImageSpec(**self.config['spec'])
     @property
@@ -82,6 +85,10 @@ def check_replaceable(path, # A model directory to be written
     if not is_model_dir(path) and any(path.iterdir()):
         raise ImageSimilarityError(f"{path}: is not a model directory (no meta.json) and holds files, which a build "
                                    "would delete; choose an empty or new folder")
+
+def partial_dir(model_dir) -> Path:
+    "Where the finished chunks of an interrupted build or sync of `model_dir` wait (see `embed.Checkpoint`)."
+    model_dir = Path(model_dir); return model_dir.parent/f'.{model_dir.name}.partial'
 
 @contextlib.contextmanager
 def build_lock(path, # The model directory a build will write
@@ -155,6 +162,9 @@ def _check_items(d:Path, items):
     if list(items.columns[:3]) != ['path', 'label', 'split']: raise IndexFormatError(f"{d/'items.csv'}: columns {list(items.columns)}, expected path, label, split")
     bad = [p for p in items.path.astype(str) if Path(p).is_absolute() or '..' in Path(p).parts]
     if bad: raise IndexFormatError(f"{d/'items.csv'}: {len(bad)} path(s) outside the image folder, e.g. {bad[0]!r}")
+    if 'id' not in items: items.insert(3, 'id', np.arange(len(items)))   # written before ids existed: the row is the id
+    if items.id.dtype.kind not in 'iu' or items.id.duplicated().any() or (len(items) and items.id.min() < 0):
+        raise IndexFormatError(f"{d/'items.csv'}: the id column must hold distinct whole numbers >= 0")
 
 def _load_once(d:Path, verify:bool) -> tuple[ModelDir, bytes]:
     "Read every file once into memory, each checked against meta.json: a consistent snapshot."
@@ -179,7 +189,9 @@ def _load_once(d:Path, verify:bool) -> tuple[ModelDir, bytes]:
         b = _read(d/f)
         if verify and _sha(b) != h: raise IndexFormatError(f"{d/f}: corrupted (checksum mismatch)")
         blobs[f] = b
-    try: emb, items = np.load(io.BytesIO(blobs.pop('embeddings.npy'))), pd.read_csv(io.BytesIO(blobs.pop('items.csv')))
+    try:   # every label a string ('NA' and '' included: an unlabelled collection has empty labels)
+        emb = np.load(io.BytesIO(blobs.pop('embeddings.npy')))
+        items = pd.read_csv(io.BytesIO(blobs.pop('items.csv')), dtype={c: str for c in ('path', 'label', 'split', 'content')}, keep_default_na=False)
     except Exception as e: raise IndexFormatError(f"{d}: cannot read embeddings.npy/items.csv ({type(e).__name__}: {e})") from None
     if emb.ndim != 2 or emb.dtype != np.float32 or len(emb) != len(items):
         raise IndexFormatError(f"{d}: embeddings of shape {emb.shape} ({emb.dtype}) for {len(items)} items")

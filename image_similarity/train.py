@@ -13,10 +13,11 @@ from fastcore.foundation import L
 from .core import DatasetError
 from .data import ImageSpec, caltech101, list_images, get_dls, folder_label
 from .backbones import get_backbone
-from .embed import split_head, export_onnx, OnnxEngine, TorchEngine, run_engine
+from .embed import split_head, export_onnx, OnnxEngine, TorchEngine, run_engine, Checkpoint
 
 # %% auto #0
-__all__ = ['build_learner', 'train_reference', 'pooled_body', 'extract_features', 'train_head', 'Trained', 'fast_train']
+__all__ = ['build_learner', 'train_reference', 'pooled_body', 'extract_features', 'train_head', 'Trained', 'fast_train',
+           'Projection', 'fit_pca', 'fit_pretrained']
 
 # %% ../nbs/06_train.ipynb #08e8e711
 def build_learner(dls, # Image `DataLoaders` (from `get_dls`)
@@ -56,6 +57,7 @@ def extract_features(files, # Images
                      flip:bool=True, # Also the horizontal mirror of each image
                      engine:str='onnx', # 'onnx' (fast) or 'torch'
                      progress:bool=True, # Progress bar
+                     checkpoint:Checkpoint|None=None, # Keep finished chunks there; a rerun resumes (see `Checkpoint`)
                     ):
     "Pooled features `[n, views, 2*nf]` of the readable files, their positions in `files`, and the errors."
     spec = spec or get_backbone(backbone).spec; m = pooled_body(backbone).eval()
@@ -63,7 +65,7 @@ def extract_features(files, # Images
         with tempfile.TemporaryDirectory() as d:
             eng = OnnxEngine(export_onnx(m, Path(d)/'body.onnx', spec.size, output_names=('features',)))
     else: eng = TorchEngine(m)
-    (f,), pos, errs = run_engine(eng, files, spec, bs, flip=flip, progress=progress)
+    (f,), pos, errs = run_engine(eng, files, spec, bs, flip=flip, progress=progress, checkpoint=checkpoint)
     return (f if flip else f[:, None]), pos, errs
 
 # %% ../nbs/06_train.ipynb #3236d7f2
@@ -133,21 +135,25 @@ def fast_train(data_path=None, # Folder of class folders; `None`: Caltech-101
                label_smoothing:bool=True, # Label smoothing in the head's loss
                engine:str='onnx', # Feature engine
                progress:bool=True, # Progress bars
+               labels=None, # Label of each file (e.g. from a CSV, see `collection_labels`); `None`: its folder
+               checkpoint:Checkpoint|None=None, # Resumable feature extraction (see `Checkpoint`)
               ) -> Trained:
     "Fast path: cached features -> fastai head -> assembled model and learner, embeddings of every image."
     from fastai.vision.all import RandomSplitter, Learner, accuracy, default_split
     t0 = time.time(); root = caltech101(data_path) if files is None else Path(data_path or Path(files[0]).parent.parent)
     files = list_images(root, exclude=exclude) if files is None else L(map(Path, files))
     if len(files) == 0: raise DatasetError(f"{root}: no images")
-    folders = sorted(set(folder_label(f, root) for f in files))
+    if labels is not None and len(labels) != len(files): raise DatasetError(f"{len(labels)} labels for {len(files)} files")
+    folders = sorted(set(folder_label(f, root) for f in files) if labels is None else set(labels))
     if len(folders) < 2: raise DatasetError(f"{root}: all images are in {len(folders)} folder ({', '.join(folders)}); training needs at "
                                             f"least 2 class sub-folders, one per class (e.g. {root}/cats/1.jpg, {root}/dogs/2.jpg)")
     bb = get_backbone(backbone); spec = spec or bb.spec
-    feats, pos, errs = extract_features(files, backbone, spec, flip=flip, engine=engine, progress=progress)
+    feats, pos, errs = extract_features(files, backbone, spec, flip=flip, engine=engine, progress=progress, checkpoint=checkpoint)
     if errs: warnings.warn(f"fast_train: skipped {len(errs)} unreadable image(s): " + '; '.join(e for _, e in errs[:5]))
     t_feat = time.time() - t0
     good = files[list(pos)]
-    labels = np.array([folder_label(f, root) for f in good]); classes = sorted(set(labels))
+    labels = np.array([folder_label(f, root) for f in good]) if labels is None else np.asarray(labels)[list(pos)]
+    classes = sorted(set(labels))
     if len(classes) < 2: raise DatasetError(f"{root}: {len(classes)} class(es) with readable images; need at least 2")
     y = np.searchsorted(classes, labels)
     _, vidx = RandomSplitter(valid_pct, seed=seed)(good)          # the same split get_dls makes
@@ -160,8 +166,59 @@ def fast_train(data_path=None, # Folder of class folders; `None`: Caltech-101
     with torch.no_grad():
         emb = to_emb(torch.from_numpy(np.ascontiguousarray(feats[:, 0]))).numpy()
         pred = to_logits(torch.from_numpy(emb.copy())).argmax(1).numpy()
-    dls = get_dls(root, spec, files=good, valid_pct=valid_pct, seed=seed, verify=False, num_workers=0)
+    dls = get_dls(root, spec, files=good, valid_pct=valid_pct, seed=seed, verify=False, num_workers=0,
+                  labels=None if labels is None else dict(zip(map(str, good), labels.tolist())))
     assert list(dls.vocab) == classes and set(map(str, dls.valid_ds.items)) == set(map(str, good[list(vidx)]))
     learn = Learner(dls, model, metrics=accuracy, splitter=default_split)
     return Trained(model, learn, hlearn, good, labels, valid, classes, emb, float((pred[valid] == y[valid]).mean()),
                    [(files[i], e) for i, e in errs], dict(features=t_feat, head=t_head, total=time.time() - t0))
+
+# %% ../nbs/06_train.ipynb #633c4f3e
+class Projection(nn.Module):
+    "`x -> (x - mean) @ components.T`: a fitted linear map (here PCA) as a layer of the exported network."
+    def __init__(self, mean:np.ndarray, # `[d_in]`
+                 components:np.ndarray, # `[d_out, d_in]`
+                ):
+        super().__init__()
+        self.register_buffer('mean', torch.as_tensor(np.asarray(mean, np.float32)))
+        self.register_buffer('components', torch.as_tensor(np.asarray(components, np.float32)))
+    def forward(self, x): return (x - self.mean) @ self.components.T
+
+def fit_pca(x:np.ndarray, # `[n, d]` features to fit on
+            dim:int|None=512, # Components kept (at most `min(n - 1, d)`); `None`: all `d`, centred only
+           ) -> Projection:
+    "Centre `x` and project on its leading principal components."
+    x = np.asarray(x, np.float64); mean = x.mean(0)
+    if dim is None: return Projection(mean, np.eye(x.shape[1]))
+    k = max(1, min(int(dim), x.shape[1], len(x) - 1))
+    _, _, vt = np.linalg.svd(x - mean, full_matrices=False)
+    return Projection(mean, vt[:k])
+
+def fit_pretrained(data_path=None, # The collection folder
+                   backbone='efficientnet_lite0', # Registered backbone
+                   spec:ImageSpec|None=None, # Input spec; `None`: the backbone's
+                   dim:int|None=512, # Embedding size after PCA; `None`: the pooled features, centred
+                   valid_pct:float=0.2, # Validation fraction (kept for evaluation; nothing is trained)
+                   seed:int=42, # Seed of the split
+                   files=None, # Use these files instead of listing `data_path`
+                   engine:str='onnx', # Feature engine
+                   progress:bool=True, # Progress bar
+                   checkpoint:Checkpoint|None=None, # Resumable feature extraction (see `Checkpoint`)
+                  ) -> Trained:
+    "No labels: pretrained pooled features -> PCA fitted on the training split -> embeddings of every image."
+    from fastai.vision.all import RandomSplitter
+    t0 = time.time(); root = caltech101(data_path)
+    files = list_images(root) if files is None else L(map(Path, files))
+    if len(files) == 0: raise DatasetError(f"{root}: no images")
+    spec = spec or get_backbone(backbone).spec
+    feats, pos, errs = extract_features(files, backbone, spec, flip=False, engine=engine, progress=progress, checkpoint=checkpoint)
+    if errs: warnings.warn(f"fit_pretrained: skipped {len(errs)} unreadable image(s): " + '; '.join(e for _, e in errs[:5]))
+    t_feat = time.time() - t0
+    good = files[list(pos)]; feats = feats[:, 0]
+    _, vidx = RandomSplitter(valid_pct, seed=seed)(good)          # the split fast_train and get_dls make
+    valid = np.zeros(len(good), bool); valid[list(vidx)] = True
+    proj = fit_pca(feats[~valid] if (~valid).sum() >= 2 else feats, dim)
+    with torch.no_grad(): emb = proj(torch.from_numpy(feats)).numpy().astype(np.float32)
+    model = nn.Sequential(pooled_body(backbone), proj).eval()
+    return Trained(model, None, None, good, np.full(len(good), ''), valid, [], emb, None,
+                   [(files[i], e) for i, e in errs], dict(features=t_feat, fit=time.time() - t0 - t_feat, total=time.time() - t0))
