@@ -51,12 +51,10 @@ def image_similarity_build(argv=None, # Arguments (default: the command line)
         if a.add or a.remove:
             from image_similarity.search import ImageSearch
             s = ImageSearch(a.model_dir)
-            for what, paths in (('add', a.add), ('remove', a.remove)):
-                if paths:
-                    r = getattr(s, what)(paths)
-                    print(f"{what}: {r['added']} added, {r['changed']} changed, {r['removed']} removed"
-                          + (f", {len(r['skipped'])} unreadable skipped ({'; '.join(r['skipped'][:3])})" if r['skipped'] else '')
-                          + f"; {len(s):,} images in {a.model_dir}", flush=True)
+            r = s.change(add=a.add or (), remove=a.remove or ())      # one update: all or nothing
+            print(f"{r['added']} added, {r['changed']} changed, {r['removed']} removed"
+                  + (f", {len(r['skipped'])} unreadable skipped ({'; '.join(r['skipped'][:3])})" if r['skipped'] else '')
+                  + f"; {len(s):,} images in {a.model_dir}", flush=True)
             return
         from image_similarity.pipeline import build
         build(a.data_path, a.model_dir, a.backbone, a.size, a.seed, a.epochs, force=a.force, progress=tty,

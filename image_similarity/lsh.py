@@ -295,6 +295,43 @@ def remove(self:LSHIndex, ids, # Ids to remove
             self._n, self._mapped = n, None
         return removed
 
+# %% ../nbs/05_lsh.ipynb #9d52bf2c
+@patch
+def empty_like(self:LSHIndex) -> LSHIndex:
+    "An empty index that hashes exactly as `self` does (same hyperplanes, centre, thresholds, settings)."
+    new = LSHIndex(self.dim, self.n_bits, self.metric, self.n_candidates, self.seed, self.backend)
+    new.mean = None if self.mean is None else self.mean.copy()
+    new.thresholds = None if self.thresholds is None else self.thresholds.copy()
+    return new
+
+@patch(cls_method=True)
+def concat(cls:LSHIndex, indexes, # Indexes that hash alike (`empty_like` of one another) with distinct ids
+          ) -> LSHIndex:
+    "One index holding everything `indexes` hold, their codes reused as they are."
+    indexes = list(indexes)
+    if not indexes: raise VectorError("concat: no indexes")
+    a = indexes[0]; out = a.empty_like()
+    for b in indexes[1:]:
+        if (b.dim, b.n_bits, b.metric) != (a.dim, a.n_bits, a.metric) or not np.array_equal(b.planes, a.planes) \
+           or not np.array_equal(b.mean, a.mean) or not np.array_equal(b.thresholds, a.thresholds):
+            raise VectorError("concat: the indexes do not hash alike (make them with empty_like of one another)")
+    ids = np.concatenate([ix.ids for ix in indexes])
+    if len(np.unique(ids)) != len(ids): raise VectorError("concat: the indexes share ids")
+    out._codes = np.concatenate([ix._codes[:ix._n] for ix in indexes]); out._vecs = np.concatenate([ix._vecs[:ix._n] for ix in indexes])
+    out._sqn = np.concatenate([ix._sqn[:ix._n] for ix in indexes]); out._ids = ids.astype(np.int64); out._n = len(ids)
+    return out
+
+# %% ../nbs/05_lsh.ipynb #913e1cc4
+@patch
+def __getstate__(self:LSHIndex):
+    d = self.__dict__.copy(); d.pop('_lock', None); d['_mapped'] = None
+    for a in ('_codes', '_vecs', '_sqn', '_ids'): d[a] = np.array(d[a][:self._n])   # the rows held, in memory
+    return d
+
+@patch
+def __setstate__(self:LSHIndex, d):
+    self.__dict__.update(d); self._lock = threading.RLock()
+
 # %% ../nbs/05_lsh.ipynb #ca3b7adb
 def default_candidates(n:int) -> int:
     "Default number of candidates re-ranked per query for an index of `n` vectors."

@@ -16,7 +16,7 @@ from .data import load_image, fetch_image, list_images
 from .store import ModelDir, build_lock, partial_dir
 from .embed import Embedder, Checkpoint
 from .lsh import LSHIndex
-from .sync import stored_index, update
+from .sync import stored_index, update, _rel
 
 # %% ../nbs/08_search.ipynb #5da19234
 class ImageSearch:
@@ -106,25 +106,32 @@ def sync(self:ImageSearch, folder=None, # The collection folder; `None`: the one
     return _write(self, list_images(root, exclude=self.model.config.get('exclude', ())), True, root, progress)
 
 @patch
+def change(self:ImageSearch, add=(), # Image files inside the collection folder to embed and index
+           remove=(), # Files of the collection to take out (need not exist any more)
+          ) -> dict:
+    "Add and remove files in one atomic update; nothing changes if any path is refused. What changed."
+    root = self.root.resolve(); one = lambda x: [x] if isinstance(x, (str, Path)) else list(x)
+    new = [Path(p).expanduser().resolve() for p in one(add)]
+    for p in new: _rel(p, root)                                   # refuses a path outside the collection folder
+    gone = {Path(p).expanduser() if Path(p).expanduser().is_absolute() else root/p for p in one(remove)}
+    gone = {p.resolve() if p.exists() else p for p in gone}
+    held = set(self.items.path)
+    missing = [p for p in gone if not (p.is_relative_to(root) and p.relative_to(root).as_posix() in held)]
+    if missing: raise ImageSimilarityError(f"{missing[0]}: is not in the collection")
+    files = [root/p for p in self.items.path if root/p not in gone] + [p for p in new if p not in gone]
+    return _write(self, files, False, root) if new or gone else dict(added=0, changed=0, removed=0, renamed=0, unchanged=len(self), skipped=[], embedded=0)
+
+@patch
 def add(self:ImageSearch, paths, # Image files inside the collection folder
        ) -> dict:
-    "Embed and index these files (already held ones are checked for changes). What changed."
-    root = self.root.resolve()
-    paths = [Path(p).resolve() for p in ([paths] if isinstance(paths, (str, Path)) else paths)]
-    held = {root/p for p in self.items.path}
-    return _write(self, list(held | set(paths)), False, root) if paths else {}
+    "Embed and index these files (already held ones are kept as they are). What changed."
+    return self.change(add=paths)
 
 @patch
 def remove(self:ImageSearch, paths, # Files of the collection (need not exist any more)
           ) -> dict:
     "Take these files out of the model directory and its index. What changed."
-    root = self.root.resolve()
-    gone = {Path(p) if Path(p).is_absolute() else root/p for p in ([paths] if isinstance(paths, (str, Path)) else paths)}
-    gone = {Path(p).resolve() if Path(p).exists() else Path(p) for p in gone}
-    held = set(self.items.path)
-    missing = [p for p in gone if not (p.is_relative_to(root) and p.relative_to(root).as_posix() in held)]
-    if missing: raise ImageSimilarityError(f"{missing[0]}: is not in the collection")
-    return _write(self, [root/p for p in self.items.path if root/p not in gone], False, root)
+    return self.change(remove=paths)
 
 # %% ../nbs/08_search.ipynb #df1f4843
 def plot_grid(query_image, # The query: a PIL image (or anything `fetch_image` takes)
