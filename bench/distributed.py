@@ -1,10 +1,10 @@
 """Distributed embedding and indexing, side by side in one run (2-core machine: 2 workers at most).
 
-    python bench/distributed.py [--n 480] [--vectors 100000]      (about 5 minutes)
+    python bench/distributed.py [--n 1920] [--shard-size 160] [--vectors 100000]      (about 6 minutes)
 
 1. Embedding throughput (decode -> vector, ONNX Runtime, the model of models/caltech101) of the same
    `--n` Caltech-101 images: one process with 1 and 2 ONNX Runtime threads; Dask LocalCluster with 1 and 2
-   single-threaded worker processes (`embed_files`, shards of 40, models loaded before timing); plain
+   single-threaded worker processes (`embed_files`, shards of `--shard-size`, models loaded before timing); plain
    multiprocessing (2 processes, 1 thread each). Images/s, speedup over 1 worker, CPU ms per image, cluster
    start-up time and worker memory.
 2. Index from shards: `--vectors` synthetic 512-d vectors (clustered) written as 8 Parquet shards;
@@ -13,8 +13,10 @@
 3. On paper, from the measured rate of one worker: wall time for 10 million images on 50 workers, and the
    size of the outputs.
 Prints a table; writes bench/results/distributed.json."""
-import argparse, json, os, time, shutil, tempfile, warnings
+import argparse, json, os, sys, time, shutil, tempfile, warnings
 from pathlib import Path
+# this file is named like the `distributed` package: keep its folder off the import path
+sys.path = [p for p in sys.path if Path(p or '.').resolve() != Path(__file__).resolve().parent]
 from multiprocessing import get_context
 import numpy as np
 warnings.filterwarnings('ignore')
@@ -38,7 +40,8 @@ def _write_shards(out, X, n_shards):
         pq.write_table(t, out/'shards'/f'part-{k:05d}.parquet')
 
 def main():
-    ap = argparse.ArgumentParser(); ap.add_argument('--n', type=int, default=480); ap.add_argument('--vectors', type=int, default=100_000)
+    ap = argparse.ArgumentParser(); ap.add_argument('--n', type=int, default=1920); ap.add_argument('--vectors', type=int, default=100_000)
+    ap.add_argument('--shard-size', type=int, default=160)
     ap.add_argument('--model-dir', default='models/caltech101'); a = ap.parse_args()
     from image_similarity.data import caltech101, list_images
     from image_similarity.store import ModelDir, is_model_dir
@@ -47,7 +50,7 @@ def main():
     from image_similarity import distributed as D
     if not is_model_dir(a.model_dir):
         from image_similarity.pipeline import build; build(model_dir=a.model_dir, progress=False)
-    files = [str(f) for f in list_images(caltech101())[::7][:a.n]]; n = len(files)
+    allf = list_images(caltech101()); files = [str(f) for f in allf[::max(1, len(allf) // a.n)][:a.n]]; n = len(files)
     res = {'n_images': n, 'cpu_threads': os.cpu_count()}; emb_rows = {}
     for th in (1, 2):
         e = Embedder(a.model_dir, threads=th); e(files[:16])
@@ -60,7 +63,7 @@ def main():
         client = Client(cluster); startup = time.perf_counter() - t0
         client.run(lambda: D._embedder(a.model_dir, sha, 1) and None)     # every worker loads the model before timing
         cpu0 = sum(client.run(_cpu).values()); out = Path(tempfile.mkdtemp())/'emb'
-        t0 = time.perf_counter(); D.embed_files(files, a.model_dir, out, shard_size=40); dt = time.perf_counter() - t0
+        t0 = time.perf_counter(); D.embed_files(files, a.model_dir, out, shard_size=a.shard_size); dt = time.perf_counter() - t0
         cpu = sum(client.run(_cpu).values()) - cpu0
         got = D.read_shards(out)[2]; assert np.abs(got - ref).max() < 1e-4
         emb_rows[f'Dask, {w} worker(s)'] = dict(images_per_s=n / dt, cpu_ms_per_image=1000 * cpu / n, startup_s=startup,
@@ -103,10 +106,12 @@ def main():
     print("| embedding | images/s | speedup vs 1 worker | CPU ms/image | start-up s | worker RSS MB |\n|---|---|---|---|---|---|")
     for k, r in emb_rows.items():
         print(f"| {k} | {r['images_per_s']:.1f} | {r['speedup_vs_1_worker']:.2f} | {r['cpu_ms_per_image']:.1f} | "
-              f"{r.get('startup_s', float('nan')):.1f} | {r.get('worker_rss_mb', float('nan')):.0f} |")
+              f"{r['startup_s']:.1f} | {r['worker_rss_mb']:.0f} |" if 'startup_s' in r else
+              f"| {k} | {r['images_per_s']:.1f} | {r['speedup_vs_1_worker']:.2f} | {r['cpu_ms_per_image']:.1f} | - | - |")
     print(f"\n{a.vectors:,} synthetic 512-d vectors in 8 shards\n| index | seconds | queries/s | recall@10 |\n|---|---|---|---|")
     for k, r in ix_rows.items():
-        print(f"| {k} | {r.get('seconds', float('nan')):.2f} | {r.get('queries_per_s', float('nan')):.0f} | {r.get('recall_at_10', float('nan')):.3f} |")
+        f = lambda key, fmt: format(r[key], fmt) if key in r else '-'
+        print(f"| {k} | {f('seconds', '.2f')} | {f('queries_per_s', '.0f')} | {f('recall_at_10', '.3f')} |")
     p = res['on_paper_10M_50_workers']
     print(f"\non paper: 10,000,000 images on 50 single-thread workers at {r1:.0f} images/s each: {p['hours']:.1f} h; "
           f"shards {p['shards_gb']:.0f} GB, index {p['index_gb']:.0f} GB")
