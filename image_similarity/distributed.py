@@ -146,10 +146,7 @@ def _index_shard(out:str, k:int, params:LSHIndex) -> int:
     "One task: hash shard `k` with the fitted hashing of `params`, write `index/part-k.lsh`."
     ids, _, emb = read_shard(out, k)
     ix = params.empty_like(); ix.add(emb, ids=ids)
-    fs, root = _fs(out)
-    import tempfile
-    with tempfile.TemporaryDirectory() as d:
-        ix.save(Path(d)/'x.lsh'); _put(fs, f"{root}/index/{_shard_name(k)}.lsh", (Path(d)/'x.lsh').read_bytes())
+    fs, root = _fs(out); _put(fs, f"{root}/index/{_shard_name(k)}.lsh", ix.to_bytes())
     return len(ix)
 
 def _load_index(out:str, k:int) -> LSHIndex:
@@ -174,9 +171,7 @@ def build_index(out, # Output of `embed_files`
     n = sum(run(_index_shard, [str(out)] * len(ks), ks, [params] * len(ks)))
     if n * (x.shape[1] * 4 + n_bits // 8 + 12) > merge_limit: return None
     merged = LSHIndex.concat([_load_index(str(out), k) for k in ks])
-    import tempfile
-    with tempfile.TemporaryDirectory() as d:
-        merged.save(Path(d)/'m.lsh'); _put(fs, f"{root}/index/merged.lsh", (Path(d)/'m.lsh').read_bytes())
+    _put(fs, f"{root}/index/merged.lsh", merged.to_bytes())
     return merged
 
 # %% ../nbs/11_distributed.ipynb #2b95cd9d

@@ -332,6 +332,12 @@ def __getstate__(self:LSHIndex):
 def __setstate__(self:LSHIndex, d):
     self.__dict__.update(d); self._lock = threading.RLock()
 
+@patch
+def to_bytes(self:LSHIndex) -> bytes:
+    "The bytes `save` writes (`LSHIndex.load` takes them back): to store the index inside another file or send it."
+    import tempfile
+    with tempfile.TemporaryDirectory() as d: return self.save(Path(d)/'index.lsh').read_bytes()
+
 # %% ../nbs/05_lsh.ipynb #ca3b7adb
 def default_candidates(n:int) -> int:
     "Default number of candidates re-ranked per query for an index of `n` vectors."

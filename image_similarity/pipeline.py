@@ -15,7 +15,7 @@ from .store import ModelDir, canonical, check_replaceable, build_lock, is_model_
 from .embed import EmbeddingModel, export_onnx, Checkpoint
 from .lsh import LSHIndex
 from .train import fast_train, fit_pretrained
-from .sync import update, _index_bytes
+from .sync import update
 
 # %% auto #0
 __all__ = ['build']
@@ -98,7 +98,7 @@ def build(data_path=None, # Folder of images; `None`: Caltech-101 via `untar_dat
             if t.learner is None: export_onnx(t.model, d/'model.onnx', spec.size, output_names=('embedding',))
             else: export_onnx(EmbeddingModel(t.model), d/'model.onnx', spec.size); t.learner.export(d/'learner.pkl')
             blobs = {n: (d/n).read_bytes() for n in ('model.onnx', 'learner.pkl') if (d/n).exists()}
-        blobs['index.lsh'] = _index_bytes(index)
+        blobs['index.lsh'] = index.to_bytes()
         import pandas as pd
         items = pd.DataFrame(dict(path=[f.relative_to(root).as_posix() for f in t.files], label=t.labels,
                                   split=np.where(t.valid, 'valid', 'train'), id=ids, content=hash_files(t.files)))

@@ -91,7 +91,7 @@ def update(md:ModelDir, # The model directory as it is
     ix = stored_index(md)
     ix.remove(items.id.to_numpy()[sorted(drop)].astype(np.int64))
     if len(good): ix.add(new_emb, ids=added.id.to_numpy())
-    files_ = dict(md.files); files_['index.lsh'] = _index_bytes(ix)
+    files_ = dict(md.files); files_['index.lsh'] = ix.to_bytes()
     n_new = len(good) - len([r for r in changed if r in set(good)])
     info = dict(md.info, n_trained=md.info.get('n_trained', len(items)), next_id=next_id + len(good),
                 n_added_since=md.info.get('n_added_since', 0) + n_new, n_removed_since=md.info.get('n_removed_since', 0) + len(set(gone_rows) - set(renamed)),
@@ -102,6 +102,3 @@ def update(md:ModelDir, # The model directory as it is
                    renamed=len(renamed), skipped=skipped, embedded=len(good), seconds=round(time.time() - t0, 2))
     return out, summary
 
-def _index_bytes(ix:LSHIndex) -> bytes:
-    import tempfile
-    with tempfile.TemporaryDirectory() as d: ix.save(Path(d)/'index.lsh'); return (Path(d)/'index.lsh').read_bytes()
