@@ -6,7 +6,7 @@
 __all__ = ['DUP_THRESHOLD', 'ImageSearch', 'Match', 'plot_grid']
 
 # %% ../nbs/08_search.ipynb #dede1f54
-import time
+import time, hashlib
 from pathlib import Path
 from typing import NamedTuple
 import numpy as np
@@ -91,7 +91,8 @@ def _write(self:ImageSearch, files, rehash:bool, root=None, progress:bool=False)
     md = self.model
     if md.path is None: raise ImageSimilarityError("this ImageSearch has no model directory on disk (save the ModelDir first)")
     with build_lock(md.path):
-        ck = Checkpoint(partial_dir(md.path), f"sync {md.sha256.get('model.onnx')} {len(files)} {hash(tuple(map(str, files)))}")
+        job = hashlib.sha256('\n'.join(sorted(map(str, files))).encode()).hexdigest()   # the same in the next process: a killed sync resumes
+        ck = Checkpoint(partial_dir(md.path), f"sync {md.sha256.get('model.onnx')} {job}")
         new, summary = update(md, files, root, rehash=rehash, checkpoint=ck, progress=progress)
         new.save(md.path); ck.remove()
     self._open(ModelDir.load(md.path))

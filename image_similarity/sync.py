@@ -56,7 +56,7 @@ def update(md:ModelDir, # The model directory as it is
     hashes = dict(zip(to_hash, hash_files([root/r for r in to_hash])))
     if not rehash: hashes |= {r: old_content[row_of[r]] for r in known}
     new_set = set(rels)
-    same = [r for r in known if hashes[r] == old_content[row_of[r]] and hashes[r]]
+    same = [r for r in known if not rehash or (hashes[r] and hashes[r] == old_content[row_of[r]])]   # no stored hash (older directory): changed
     changed = [r for r in known if r not in set(same)]
     gone_rows = [i for i, p in enumerate(items.path) if p not in new_set]
     fresh = [r for r in rels if r not in row_of]
@@ -101,4 +101,3 @@ def update(md:ModelDir, # The model directory as it is
     summary = dict(unchanged=len(same), added=n_new, changed=len(changed), removed=len(set(gone_rows) - set(renamed)),
                    renamed=len(renamed), skipped=skipped, embedded=len(good), seconds=round(time.time() - t0, 2))
     return out, summary
-
