@@ -94,7 +94,7 @@ def embed_files(paths_or_folder, # A folder (listed recursively) or a list of im
         if (old.get('model_sha256'), old.get('files_sha256'), old.get('shard_size')) != (sha, digest, int(shard_size)):
             raise ImageSimilarityError(f"{out}: holds another job (other model, files or shard size); use another folder or delete it")
     else:
-        fs.makedirs(f"{root}/shards", exist_ok=True); fs.makedirs(f"{root}/errors", exist_ok=True)
+        fs.makedirs(f"{root}/shards", exist_ok=True)
         _put(fs, mpath, json.dumps(dict(manifest, created=time.strftime('%Y-%m-%dT%H:%M:%S')), indent=1).encode())
         _put(fs, f"{root}/files.json", json.dumps(files).encode())
     fs.makedirs(f"{root}/shards", exist_ok=True); fs.makedirs(f"{root}/errors", exist_ok=True)

@@ -15,7 +15,7 @@ from .store import ModelDir, canonical, check_replaceable, build_lock, is_model_
 from .embed import EmbeddingModel, export_onnx, Checkpoint
 from .lsh import LSHIndex
 from .train import fast_train, fit_pretrained
-from .sync import update
+from .sync import sync_to_disk
 
 # %% auto #0
 __all__ = ['build']
@@ -72,9 +72,7 @@ def build(data_path=None, # Folder of images; `None`: Caltech-101 via `untar_dat
                     if loud: print(f"reusing {model_dir}: {len(md.items):,} images, built {md.info['created']}", flush=True)
                     return md
                 if update_files and _same_but_files(md.config, wanted) and how != 'csv':
-                    ck = Checkpoint(partial_dir(model_dir), f"sync {md.sha256.get('model.onnx')} {wanted['fingerprint']}", chunk)
-                    new, s = update(md, files, root, checkpoint=ck, progress=progress)
-                    new.save(model_dir); ck.remove()
+                    new, s = sync_to_disk(md, files, root, chunk=chunk, progress=progress)
                     if loud: print(f"synced {model_dir}: {s['added']} added, {s['changed']} changed, {s['removed']} removed, "
                                    f"{s['renamed']} renamed, {s['unchanged']:,} unchanged ({len(s['skipped'])} unreadable skipped), "
                                    f"{len(new.items):,} images, {time.time() - t0:.1f} s", flush=True)

@@ -6,17 +6,17 @@
 __all__ = ['DUP_THRESHOLD', 'ImageSearch', 'Match', 'plot_grid']
 
 # %% ../nbs/08_search.ipynb #dede1f54
-import time, hashlib
+import time
 from pathlib import Path
 from typing import NamedTuple
 import numpy as np
 from fastcore.basics import patch
 from .core import ImageSimilarityError, ImageLoadError, IndexFormatError
 from .data import load_image, fetch_image, list_images
-from .store import ModelDir, build_lock, partial_dir
-from .embed import Embedder, Checkpoint
+from .store import ModelDir, build_lock
+from .embed import Embedder
 from .lsh import LSHIndex
-from .sync import stored_index, update, _rel
+from .sync import stored_index, sync_to_disk, _rel
 
 # %% ../nbs/08_search.ipynb #5da19234
 class ImageSearch:
@@ -90,11 +90,7 @@ def contains(self:ImageSearch, image, # Anything `fetch_image` takes
 def _write(self:ImageSearch, files, rehash:bool, root=None, progress:bool=False) -> dict:
     md = self.model
     if md.path is None: raise ImageSimilarityError("this ImageSearch has no model directory on disk (save the ModelDir first)")
-    with build_lock(md.path):
-        job = hashlib.sha256('\n'.join(sorted(map(str, files))).encode()).hexdigest()   # the same in the next process: a killed sync resumes
-        ck = Checkpoint(partial_dir(md.path), f"sync {md.sha256.get('model.onnx')} {job}")
-        new, summary = update(md, files, root, rehash=rehash, checkpoint=ck, progress=progress)
-        new.save(md.path); ck.remove()
+    with build_lock(md.path): _, summary = sync_to_disk(md, files, root, rehash, progress=progress)
     self._open(ModelDir.load(md.path))
     return summary
 

@@ -10,12 +10,12 @@ import numpy as np
 from fastcore.foundation import L
 from .core import ImageSimilarityError, IndexFormatError
 from .data import folder_label, fingerprint, hash_files
-from .store import ModelDir
+from .store import ModelDir, partial_dir
 from .embed import Embedder, Checkpoint
 from .lsh import LSHIndex
 
 # %% auto #0
-__all__ = ['stored_index', 'update']
+__all__ = ['stored_index', 'update', 'sync_to_disk']
 
 # %% ../nbs/06a_sync.ipynb #1dce2abb
 def stored_index(md:ModelDir) -> LSHIndex:
@@ -57,7 +57,8 @@ def update(md:ModelDir, # The model directory as it is
     if not rehash: hashes |= {r: old_content[row_of[r]] for r in known}
     new_set = set(rels)
     same = [r for r in known if not rehash or (hashes[r] and hashes[r] == old_content[row_of[r]])]   # no stored hash (older directory): changed
-    changed = [r for r in known if r not in set(same)]
+    same_set = set(same)
+    changed = [r for r in known if r not in same_set]
     gone_rows = [i for i, p in enumerate(items.path) if p not in new_set]
     fresh = [r for r in rels if r not in row_of]
     by_content = {}   # content of gone rows -> row: a new path holding it is a rename
@@ -67,8 +68,9 @@ def update(md:ModelDir, # The model directory as it is
     for r in fresh:
         i = by_content.pop(hashes[r], None)
         if i is not None: renamed[i] = r
-    to_embed = [r for r in fresh if r not in set(renamed.values())] + changed
-    drop = set(gone_rows) - set(renamed) | {row_of[r] for r in changed}
+    renamed_to = set(renamed.values()); gone = set(gone_rows) - set(renamed)   # gone for good (not renamed)
+    to_embed = [r for r in fresh if r not in renamed_to] + changed
+    drop = gone | {row_of[r] for r in changed}
     keep = [i for i in range(len(items)) if i not in drop]
     kept = items.iloc[keep].copy()
     kept['path'] = [renamed.get(i, p) for i, p in zip(keep, kept.path)]
@@ -92,12 +94,29 @@ def update(md:ModelDir, # The model directory as it is
     ix.remove(items.id.to_numpy()[sorted(drop)].astype(np.int64))
     if len(good): ix.add(new_emb, ids=added.id.to_numpy())
     files_ = dict(md.files); files_['index.lsh'] = ix.to_bytes()
-    n_new = len(good) - len([r for r in changed if r in set(good)])
+    good_set = set(good)
+    n_new = len(good) - sum(r in good_set for r in changed)
     info = dict(md.info, n_trained=md.info.get('n_trained', len(items)), next_id=next_id + len(good),
-                n_added_since=md.info.get('n_added_since', 0) + n_new, n_removed_since=md.info.get('n_removed_since', 0) + len(set(gone_rows) - set(renamed)),
+                n_added_since=md.info.get('n_added_since', 0) + n_new, n_removed_since=md.info.get('n_removed_since', 0) + len(gone),
                 synced=time.strftime('%Y-%m-%dT%H:%M:%S'))
     config = dict(md.config, data_path=str(root.resolve()), fingerprint=fingerprint([root/p for p in new_items.path], root))
     out = ModelDir(config, new_items, emb, files_, info, md.path, dict(md.sha256))
-    summary = dict(unchanged=len(same), added=n_new, changed=len(changed), removed=len(set(gone_rows) - set(renamed)),
+    summary = dict(unchanged=len(same), added=n_new, changed=len(changed), removed=len(gone),
                    renamed=len(renamed), skipped=skipped, embedded=len(good), seconds=round(time.time() - t0, 2))
     return out, summary
+
+# %% ../nbs/06a_sync.ipynb #3fae4d90
+def sync_to_disk(md:ModelDir, # A model directory loaded from disk (`md.path` set)
+                 files, # Every image it should hold now
+                 root=None, # The collection folder (see `update`)
+                 rehash:bool=True, # As in `update`
+                 chunk:int=1000, # Images per saved chunk of the embedding: a killed sync resumes
+                 progress:bool=False, # Progress bar
+                ) -> tuple:
+    "`update`, resumable (chunks in `partial_dir`, keyed on the model and the file list), then saved atomically. `(ModelDir, summary)`; the caller holds `build_lock`."
+    if md.path is None: raise ImageSimilarityError("this model directory is not on disk (save the ModelDir first)")
+    job = hashlib.sha256('\n'.join(sorted(map(str, files))).encode()).hexdigest()   # the same in the next process
+    ck = Checkpoint(partial_dir(md.path), f"sync {md.sha256.get('model.onnx')} {job}", chunk)
+    new, summary = update(md, files, root, rehash=rehash, checkpoint=ck, progress=progress)
+    new.save(md.path); ck.remove()
+    return new, summary

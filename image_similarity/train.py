@@ -69,6 +69,13 @@ def extract_features(files, # Images
     return (f if flip else f[:, None]), pos, errs
 
 # %% ../nbs/06_train.ipynb #3236d7f2
+def _valid_mask(files, valid_pct:float, seed:int) -> np.ndarray:
+    "True for the validation files: fastai's seeded `RandomSplitter`, the split `get_dls` makes."
+    from fastai.vision.all import RandomSplitter
+    _, vidx = RandomSplitter(valid_pct, seed=seed)(files)
+    valid = np.zeros(len(files), bool); valid[list(vidx)] = True
+    return valid
+
 class _Items(list):
     "A list of (features, label) pairs that also carries the class names (`vocab`), as fastai datasets do."
     vocab = None
@@ -139,7 +146,7 @@ def fast_train(data_path=None, # Folder of class folders; `None`: Caltech-101
                checkpoint:Checkpoint|None=None, # Resumable feature extraction (see `Checkpoint`)
               ) -> Trained:
     "Fast path: cached features -> fastai head -> assembled model and learner, embeddings of every image."
-    from fastai.vision.all import RandomSplitter, Learner, accuracy, default_split
+    from fastai.vision.all import Learner, accuracy, default_split
     t0 = time.time(); root = caltech101(data_path) if files is None else Path(data_path or Path(files[0]).parent.parent)
     files = list_images(root, exclude=exclude) if files is None else L(map(Path, files))
     if len(files) == 0: raise DatasetError(f"{root}: no images")
@@ -156,8 +163,7 @@ def fast_train(data_path=None, # Folder of class folders; `None`: Caltech-101
     classes = sorted(set(labels))
     if len(classes) < 2: raise DatasetError(f"{root}: {len(classes)} class(es) with readable images; need at least 2")
     y = np.searchsorted(classes, labels)
-    _, vidx = RandomSplitter(valid_pct, seed=seed)(good)          # the same split get_dls makes
-    valid = np.zeros(len(good), bool); valid[list(vidx)] = True
+    valid = _valid_mask(good, valid_pct, seed); vidx = np.flatnonzero(valid)
     head, hlearn = train_head(feats, y, valid, len(classes), epochs, lr, seed=seed, label_smoothing=label_smoothing,
                               quiet=not progress, vocab=classes)
     t_head = time.time() - t0 - t_feat
@@ -206,7 +212,6 @@ def fit_pretrained(data_path=None, # The collection folder
                    checkpoint:Checkpoint|None=None, # Resumable feature extraction (see `Checkpoint`)
                   ) -> Trained:
     "No labels: pretrained pooled features -> PCA fitted on the training split -> embeddings of every image."
-    from fastai.vision.all import RandomSplitter
     t0 = time.time(); root = caltech101(data_path)
     files = list_images(root) if files is None else L(map(Path, files))
     if len(files) == 0: raise DatasetError(f"{root}: no images")
@@ -215,8 +220,7 @@ def fit_pretrained(data_path=None, # The collection folder
     if errs: warnings.warn(f"fit_pretrained: skipped {len(errs)} unreadable image(s): " + '; '.join(e for _, e in errs[:5]))
     t_feat = time.time() - t0
     good = files[list(pos)]; feats = feats[:, 0]
-    _, vidx = RandomSplitter(valid_pct, seed=seed)(good)          # the split fast_train and get_dls make
-    valid = np.zeros(len(good), bool); valid[list(vidx)] = True
+    valid = _valid_mask(good, valid_pct, seed)
     proj = fit_pca(feats[~valid] if (~valid).sum() >= 2 else feats, dim)
     with torch.no_grad(): emb = proj(torch.from_numpy(feats)).numpy().astype(np.float32)
     model = nn.Sequential(pooled_body(backbone), proj).eval()
