@@ -72,7 +72,7 @@ def build(data_path=None, # Folder of images; `None`: Caltech-101 via `untar_dat
                     if loud: print(f"reusing {model_dir}: {len(md.items):,} images, built {md.info['created']}", flush=True)
                     return md
                 if update_files and _same_but_files(md.config, wanted) and how != 'csv':
-                    new, s = sync_to_disk(md, files, root, chunk=chunk, progress=progress)
+                    new, s = sync_to_disk(md, [f.relative_to(root) for f in files], root, chunk=chunk, progress=progress)   # relative: `root` may be relative too
                     if loud: print(f"synced {model_dir}: {s['added']} added, {s['changed']} changed, {s['removed']} removed, "
                                    f"{s['renamed']} renamed, {s['unchanged']:,} unchanged ({len(s['skipped'])} unreadable skipped), "
                                    f"{len(new.items):,} images, {time.time() - t0:.1f} s", flush=True)

@@ -100,7 +100,7 @@ def sync(self:ImageSearch, folder=None, # The collection folder; `None`: the one
         ) -> dict:
     "List `folder` and update the model directory: embed new and changed images, remove gone ones. What changed."
     root = Path(folder or self.root)
-    return _write(self, list_images(root, exclude=self.model.config.get('exclude', ())), True, root, progress)
+    return _write(self, [f.relative_to(root) for f in list_images(root, exclude=self.model.config.get('exclude', ()))], True, root, progress)
 
 @patch
 def change(self:ImageSearch, add=(), # Image files inside the collection folder to embed and index
