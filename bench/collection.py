@@ -1,5 +1,5 @@
 """Any collection: what fine-tuning buys over an unlabelled build, what a sync costs against a rebuild,
-and which distance `contains` should call "the same picture". Side by side in one run.
+side by side in one run.
 
     python bench/collection.py [--work /tmp/imsim_collection] [--sync-pct 1]      (about 10 minutes)
     python bench/collection.py --report                                         (the tables of the saved JSON)
@@ -12,45 +12,20 @@ and which distance `contains` should call "the same picture". Side by side in on
    used only to score. Retrieval quality of both: macro P@1/P@5/P@10/mAP@10 (validation images query the
    training split, exact cosine search), micro beside it. Both builds use the same seeded split.
 3. Embedding throughput (decode -> vector, ONNX Runtime) of both networks on the same 384 images.
-4. `contains`: cosine distance from 300 gallery images to edited copies (JPEG quality 60, half size, 90%
-   centre crop, brightness x1.2, 5 degree rotation, mirror) and to their nearest *other* image, for both
-   models: the share of copies found and of images with another image closer than each threshold.
+(Which distance `contains` and `find_duplicates` call "the same picture": `bench/dedup.py`, with
+   `calibrate_threshold`.)
 Prints a table; writes bench/results/collection.json.
 """
-import argparse, io, json, os, random, shutil, time, warnings
+import argparse, json, os, random, shutil, time, warnings
 from pathlib import Path
 import numpy as np
 warnings.filterwarnings('ignore')
-from PIL import Image, ImageEnhance
 from image_similarity.data import caltech101, list_images
 from image_similarity.pipeline import build
 from image_similarity.embed import Embedder
 from image_similarity.search import ImageSearch
 import sys; sys.path.insert(0, str(Path(__file__).parent))
 from train import retrieval
-
-EDITS = {'jpeg60': lambda im: Image.open(_jpeg(im)).convert('RGB'),
-         'half size': lambda im: im.resize((max(1, im.width // 2), max(1, im.height // 2))),
-         'crop 90%': lambda im: im.crop((im.width // 20, im.height // 20, im.width - im.width // 20, im.height - im.height // 20)),
-         'bright x1.2': lambda im: ImageEnhance.Brightness(im).enhance(1.2),
-         'rotate 5': lambda im: im.rotate(5, fillcolor=(255, 255, 255)),
-         'mirror': lambda im: im.transpose(Image.FLIP_LEFT_RIGHT)}
-THRESHOLDS = (0.01, 0.02, 0.03, 0.05, 0.1, 0.2)
-
-def _jpeg(im):
-    b = io.BytesIO(); im.save(b, 'JPEG', quality=60); b.seek(0); return b
-
-def dup_stats(md, n=300, seed=0):
-    s = ImageSearch(md); rows = np.random.default_rng(seed).choice(len(s.items), n, replace=False)
-    E = s.model.embeddings / np.linalg.norm(s.model.embeddings, axis=1, keepdims=True)
-    sim = E[rows] @ E.T; sim[np.arange(n), rows] = -2; nearest_other = 1 - sim.max(1)
-    out = {'nearest other image closer than t': {t: float((nearest_other <= t).mean()) for t in THRESHOLDS}}
-    for name, f in EDITS.items():
-        imgs = [f(Image.open(s.root/s.items.path.iloc[r]).convert('RGB')) for r in rows]
-        e = s.embedder(imgs).embeddings; e /= np.linalg.norm(e, axis=1, keepdims=True)
-        d = 1 - (e * E[rows]).sum(1)
-        out[f'copies found ({name})'] = {t: float((d <= t).mean()) for t in THRESHOLDS}
-    return out
 
 def main():
     ap = argparse.ArgumentParser(); ap.add_argument('--work', default='/tmp/imsim_collection'); ap.add_argument('--sync-pct', type=float, default=1)
@@ -78,7 +53,6 @@ def main():
         e = Embedder(m); e(sample[:32])
         t = time.perf_counter(); e(sample); tp[name] = round(len(sample) / (time.perf_counter() - t), 1)
     res['embedding_images_per_s'] = tp
-    res['contains'] = {'fine-tuned': dup_stats(ft), 'unlabelled': dup_stats(un)}
     Path('bench/results').mkdir(parents=True, exist_ok=True)
     Path('bench/results/collection.json').write_text(json.dumps(res, indent=1))
     report(res)
@@ -94,11 +68,6 @@ def report(res):
           f"ratio {res['sync_over_rebuild']:.3f} (goal: <= 0.05 + 5 s / rebuild)")
     print(f"embedding img/s (same 384 images): fine-tuned {tp['fine-tuned']}, unlabelled {tp['unlabelled']} "
           f"(ratio {tp['unlabelled'] / tp['fine-tuned']:.2f})\n")
-    for name, d in res['contains'].items():
-        ts = list(next(iter(d.values())))
-        print(f"contains, {name} model: share at or under each cosine distance\n| | " + ' | '.join(map(str, ts)) + ' |\n' + '|---' * (len(ts) + 1) + '|')
-        for row, v in d.items(): print(f"| {row} | " + ' | '.join(f"{v[t]:.2f}" for t in ts) + ' |')
-        print()
 
 if __name__ == '__main__':
     if '--report' in sys.argv: report(json.loads(Path('bench/results/collection.json').read_text()))

@@ -14,6 +14,7 @@ from PIL import Image
 from .core import ImageSimilarityError
 from .data import fetch_image, is_url
 from .search import ImageSearch
+from .dedup import find_duplicates
 
 # %% ../nbs/10_app.ipynb #1fb5ead7
 def thumbnail(img, # Anything `fetch_image` takes
@@ -53,9 +54,12 @@ class SearchApp(W.VBox):
         self.gallery.observe(self._on_pick, 'value')
         self.k.observe(lambda _: self._last is not None and self._run(self._last), 'value')
         self.cancel.on_click(lambda _: self._cancel())
+        self.dups_btn = W.Button(description='duplicates', tooltip='groups of (nearly) identical images in the collection')
+        self.dups_btn.add_class('is-dups-btn'); self.dups_btn.on_click(lambda _: self._run(None, dups=True))
+        self.dups = W.VBox(); self.dups.add_class('is-dups'); self._groups = None
         super().__init__([W.HTML(f'<b>image_similarity</b>: {len(self.search):,} images, {self.search.model.config["backbone"]}'),
-                          W.HBox([self.upload, self.k]), W.HBox([self.url, self.url_btn]), self.gallery,
-                          self.query_img, W.HBox([self.status, self.cancel]), self.results])
+                          W.HBox([self.upload, self.k, self.dups_btn]), W.HBox([self.url, self.url_btn]), self.gallery,
+                          self.query_img, W.HBox([self.status, self.cancel]), self.results, self.dups])
 
     def _on_upload(self, change):
         v = change['new']
@@ -78,7 +82,7 @@ class SearchApp(W.VBox):
 
     def _show_error(self, msg):
         self.status.value = f'<span style="color:#b00">{html.escape(msg)}</span>'; self.cancel.layout.display = 'none'
-        self.results.children = (); self.query_img.layout.display = 'none'
+        self.results.children = (); self.dups.children = (); self.query_img.layout.display = 'none'
 
     def _cancel(self):
         "Drop the running query: its results or error will not be shown."
@@ -89,15 +93,15 @@ class SearchApp(W.VBox):
         "Wait for the latest query; its results table (`None` if superseded or failed)."
         return None if self._fut is None else self._fut.result(timeout)
 
-    def _run(self, image) -> Future|None:
-        "Start a query on a worker thread (it supersedes any running one); the `Future` of its results."
-        if image is None or image == '': return None
+    def _run(self, image, dups:bool=False) -> Future|None:
+        "Start a query (or, with `dups`, the duplicate search) on a worker thread; it supersedes any running one. Its `Future`."
+        if not dups and (image is None or image == ''): return None
         with self._lock:
             self._gen += 1; gen = self._gen
-            self.status.value = '<i>searching ...</i>'; self.cancel.layout.display = None
+            self.status.value = f"<i>{'finding duplicates' if dups else 'searching'} ...</i>"; self.cancel.layout.display = None
         fut = self._fut = Future()
         def work():
-            try: fut.set_result(self._query(image, gen))
+            try: fut.set_result(self._find_dups(gen) if dups else self._query(image, gen))
             except BaseException as e: fut.set_exception(e)
         threading.Thread(target=work, daemon=True, name='image_similarity-query').start()
         return fut
@@ -118,8 +122,34 @@ class SearchApp(W.VBox):
             self._last = img                             # the k slider reuses it
             self.query_img.value = qthumb; self.query_img.layout.display = None
             self.status.value = f'{len(res)} results in {dt * 1000:.0f} ms'; self.cancel.layout.display = 'none'
-            self.results.children = cards
+            self.results.children = cards; self.dups.children = ()
         return res
+
+    def _find_dups(self, gen, n:int=6):
+        "The `n` largest duplicate groups (found once, by file hash and embeddings: no decoding), one row each."
+        try:
+            if self._groups is None: self._groups = find_duplicates(self.search, pixels=False)
+            g = self._groups
+            rows = [W.VBox([W.HTML(f'group {i + 1}: {len(r)} images'), W.HBox([self._dup_card(x) for x in r.head(8).itertuples()])])
+                    for i, (_, r) in enumerate(g.groupby('group', sort=True)) if i < n]
+        except ImageSimilarityError as e:
+            with self._lock:
+                if gen == self._gen: self._show_error(str(e))
+            return None
+        with self._lock:
+            if gen != self._gen: return None
+            t = g.attrs['threshold']; k = g.group.nunique() if len(g) else 0
+            self.status.value = (f"{k} groups of (nearly) identical images, {int((~g.keep).sum())} extra copies (threshold {t:g}); "
+                                 f"the largest {min(n, k)} below" if k else f"no duplicates within {t:g}")
+            self.cancel.layout.display = 'none'; self.results.children = (); self.query_img.layout.display = 'none'
+            self.dups.children = rows
+        return g
+
+    def _dup_card(self, x):
+        "One member of a group: thumbnail, kept or its distance to the kept copy, the file name (full path on hover)."
+        im = W.Image(value=thumbnail(x.path, 120), format='jpeg', layout=W.Layout(width='120px'))
+        return W.VBox([im, W.HTML(f'<div title="{html.escape(x.path)}"><b>{"kept" if x.keep else f"{x.match} {x.distance:.3f}"}</b>'
+                                  f'<br><small>{html.escape(Path(x.path).name[:18])}</small></div>')], layout=W.Layout(width='126px'))
 
     def _card(self, r):
         "One result: thumbnail, rank, label, distance, file name (label and full path on hover), a 'similar' button."

@@ -29,7 +29,7 @@ def as_vectors(x, # Array-like `[n, dim]` or `[dim]`
     if a.shape[0] == 0: raise VectorError(f"{name}: empty (0 vectors)")
     if dim is not None and a.shape[1] != dim:
         raise VectorError(f"{name}: dimension {a.shape[1]}, but the index holds {dim}-d vectors")
-    finite = np.isfinite(a).all(1)
+    finite = np.concatenate([np.isfinite(a[i:i+65536]).all(1) for i in range(0, len(a), 65536)])   # no n x dim temporary
     if not finite.all():
         r = int(np.flatnonzero(~finite)[0])
         raise VectorError(f"{name}: row {r} contains NaN or infinity ({int((~finite).sum())} bad row(s))")

@@ -67,7 +67,13 @@ def query(self:ImageSearch, image, # Path, URL, bytes, array or PIL image (see `
                              id=ids))
 
 # %% ../nbs/08_search.ipynb #1acedabb
-DUP_THRESHOLD = {'fine-tuned': 0.05, 'unlabelled': 0.10}   # cosine distance; see the table above (bench/collection.py)
+DUP_THRESHOLD = {'fine-tuned': 0.03, 'unlabelled': 0.0875}   # cosine distance: calibrate_threshold on Caltech-101 (bench/dedup.py)
+
+@patch(as_prop=True)
+def dup_threshold(self:ImageSearch) -> float:
+    "Largest distance that counts as the same picture: the calibrated one stored in the model directory, else `DUP_THRESHOLD` of its kind."
+    c = self.model.info.get('dup_threshold')
+    return float(c['threshold']) if c else DUP_THRESHOLD['unlabelled' if self.model.config.get('labels') == 'none' else 'fine-tuned']
 
 class Match(NamedTuple):
     "What `ImageSearch.contains` returns."
@@ -78,11 +84,11 @@ class Match(NamedTuple):
 
 @patch
 def contains(self:ImageSearch, image, # Anything `fetch_image` takes
-             threshold:float|None=None, # Largest distance that counts as the same picture; `None`: `DUP_THRESHOLD` of this kind of model
+             threshold:float|None=None, # Largest distance that counts as the same picture; `None`: `dup_threshold`
              timeout:float=10, # For URLs
             ) -> Match:
     "Is `image` (nearly) the same as an image of the collection? The nearest one and its distance."
-    if threshold is None: threshold = DUP_THRESHOLD['unlabelled' if self.model.config.get('labels') == 'none' else 'fine-tuned']
+    if threshold is None: threshold = self.dup_threshold
     r = self.query(image, 1, timeout).iloc[0]
     return Match(bool(r.distance <= threshold), float(r.distance), r.path, r.label)
 
