@@ -134,6 +134,7 @@ def image_similarity_dedup(argv=None, # Arguments (default: the command line)
             r = find_duplicates(a.input_path, a.threshold, model_dir=a.model_dir, progress=sys.stderr.isatty())
             print(f"{r.group.nunique() if len(r) else 0} groups, {int((~r.keep).sum())} extra copies among "
                   f"{r.attrs.get('n_images', 0):,} images (threshold {r.attrs['threshold']:g})")
+            if sk := r.attrs.get('skipped'): print(f"skipped {len(sk)} unreadable file(s), e.g. {sk[0]}")
         with pd.option_context('display.width', 200, 'display.max_colwidth', 80):
             if len(r): print(r.to_string(index=False, max_rows=40))
         if a.report:

@@ -228,7 +228,10 @@ def find_duplicates(source, # `ImageSearch`, `ModelDir`, model directory, or a f
     df = facts.assign(label=it.label.fillna('').to_numpy(), _c=comp, _n=size[comp])
     df = df[df._n > 1]
     cols = ['group', 'path', 'keep', 'distance', 'match', 'label', 'width', 'height', 'bytes']
-    if not len(df): return pd.DataFrame(columns=cols).assign(keep=lambda d: d.keep.astype(bool)).pipe(lambda d: d.__setattr__('attrs', dict(threshold=threshold)) or d)
+    if not len(df):
+        empty = pd.DataFrame(columns=cols).astype({'keep': bool})
+        empty.attrs = dict(threshold=float(threshold), n_images=n, model_dir=str(s.model.path), skipped=list(s.model.info.get('skipped') or []))
+        return empty
     kept = {c: keep(g) for c, g in df.groupby('_c')}
     k = df._c.map(kept).to_numpy()
     e = unit_rows(s.model.embeddings)
@@ -240,7 +243,7 @@ def find_duplicates(source, # `ImageSearch`, `ModelDir`, model directory, or a f
     order = df.assign(_k=~df.keep).sort_values(['_n', '_c', '_k', 'distance', 'path'], ascending=[False, True, True, True, True])
     order['group'] = pd.factorize(order._c)[0]
     out = order[cols].reset_index(drop=True)
-    out.attrs = dict(threshold=float(threshold), n_images=n, model_dir=str(s.model.path))
+    out.attrs = dict(threshold=float(threshold), n_images=n, model_dir=str(s.model.path), skipped=list(s.model.info.get('skipped') or []))
     return out
 
 # %% ../nbs/08a_dedup.ipynb #2d6bf802
