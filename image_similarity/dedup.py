@@ -179,8 +179,9 @@ def _components(n:int, a, b) -> np.ndarray:
 def _source(source, model_dir=None, progress:bool=False) -> ImageSearch:
     "An `ImageSearch` from an `ImageSearch`, a `ModelDir`, a model directory, or a folder (embedded without labels)."
     if isinstance(source, ImageSearch): return source
-    if isinstance(source, ModelDir) or is_model_dir(source): return ImageSearch(source)
-    p = Path(source)
+    if isinstance(source, ModelDir): return ImageSearch(source)
+    p = Path(source).expanduser()                      # '~/photos' as a shell would read it
+    if is_model_dir(p): return ImageSearch(p)
     if not p.is_dir(): raise ImageSimilarityError(f"{source}: neither a model directory nor a folder of images")
     from image_similarity.pipeline import build
     if model_dir is None: model_dir = Path(tempfile.mkdtemp(prefix='image_similarity_dedup_'))/'model'
@@ -249,13 +250,14 @@ def find_duplicates(source, # `ImageSearch`, `ModelDir`, model directory, or a f
 # %% ../nbs/08a_dedup.ipynb #2d6bf802
 def _files(x) -> list:
     "Image files of a folder, a list of files, or a model directory's collection."
-    if isinstance(x, (ImageSearch, ModelDir)) or (isinstance(x, (str, Path)) and is_model_dir(x)):
+    if isinstance(x, (str, Path)): x = Path(x).expanduser()
+    if isinstance(x, (ImageSearch, ModelDir)) or (isinstance(x, Path) and is_model_dir(x)):
         md = x.model if isinstance(x, ImageSearch) else x if isinstance(x, ModelDir) else ModelDir.load(x)
         return [md.root/p for p in md.items.path]
-    if isinstance(x, (str, Path)):
-        if not Path(x).is_dir(): raise ImageSimilarityError(f"{x}: neither a model directory nor a folder of images")
+    if isinstance(x, Path):
+        if not x.is_dir(): raise ImageSimilarityError(f"{x}: neither a model directory nor a folder of images")
         return list(list_images(x))
-    return [Path(f) for f in x]
+    return [Path(f).expanduser() for f in x]
 
 def find_leaks(train, # `ImageSearch`, model directory, or folder: the training images
                test=None, # Folder, files or model directory of test images; `None`: `train`'s 'valid' split against its 'train' split
