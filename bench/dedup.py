@@ -48,14 +48,12 @@ class DupAware:
         self.folder, self.ph = folder, {}
         self.orig = {c: o for p in truth for c, o in [p if p[0] in copies else p[::-1]]}
     def hash(self, n):
-        if n not in self.ph:
-            import imagehash
-            from image_similarity.data import load_image
-            im = load_image(self.folder/n); self.ph[n] = (imagehash.phash(im), imagehash.phash(im.transpose(0)))
+        from image_similarity.dedup import _phash
+        if n not in self.ph: self.ph[n] = _phash(self.folder/n)
         return self.ph[n]
     def same(self, x, y):
-        if x == y: return True
-        hx, hy = self.hash(x), self.hash(y); return min(hx[0] - hy[0], hx[1] - hy[0]) <= 10
+        from image_similarity.dedup import _same_picture
+        return x == y or _same_picture(self.hash(x), self.hash(y))
     def __call__(self, r:dict, found:set, truth:set, copies:set) -> dict:
         wrong = [p for p in found if (p[0] in copies or p[1] in copies) and p not in truth]
         ok = 0

@@ -4,7 +4,7 @@
 
 # %% ../nbs/08a_dedup.ipynb #9dbbc9a9
 from __future__ import annotations
-import math, os, shutil, hashlib, json, tempfile, io, warnings
+import math, os, shutil, hashlib, tempfile, io, warnings
 from pathlib import Path
 import numpy as np
 from PIL import Image, ImageEnhance
@@ -122,33 +122,30 @@ def near_pairs(x, # `[n, dim]` embeddings
     return A[first], B[first], np.maximum(1 - S[first], 0).astype(np.float32)
 
 # %% ../nbs/08a_dedup.ipynb #4e431582
-def _pixel_key(fn) -> str|None:
-    "SHA-256 (32 hex digits) of the decoded pixels, mode and size; `None` for a file PIL cannot decode."
+def _facts(fn, pixels:bool) -> tuple:
+    "`(width, height, bytes, pixel hash)` of a file opened once: size from the header; with `pixels`, SHA-256 (32 hex) of pixels, mode and size."
     try:
         with Image.open(fn) as im:
-            im.load(); h = hashlib.sha256(f"{im.mode} {im.size}".encode()); h.update(im.tobytes())
-    except Exception: return None
-    return h.hexdigest()[:32]
-
-def _size(fn) -> tuple:
-    "`(width, height, bytes)` of an image file from its header; zeros when it cannot be read."
-    try:
-        with Image.open(fn) as im: w, h = im.size
-        return w, h, os.path.getsize(fn)
-    except Exception: return 0, 0, 0
+            w, h = im.size; nb = os.path.getsize(fn)
+            if not pixels: return w, h, nb, None
+            try: im.load(); k = hashlib.sha256(f"{im.mode} {im.size}".encode()); k.update(im.tobytes())
+            except Exception: return w, h, nb, None
+            return w, h, nb, k.hexdigest()[:32]
+    except Exception: return 0, 0, 0, None
 
 def image_facts(files, # Image files
                 pixels:bool=True, # Also hash the decoded pixels (decodes every image)
                 n_workers:int|None=None, # Threads (decoding and hashing release the GIL)
+                file_hash=None, # The files' `content_hash`es when known (a model directory stores them); `None`: computed
                ):
     "A DataFrame: path, width, height, bytes, file hash and (with `pixels`) pixel hash of each file."
     import pandas as pd
     from concurrent.futures import ThreadPoolExecutor
     files = [Path(f) for f in files]
-    with ThreadPoolExecutor(n_workers or min(8, (os.cpu_count() or 1) * 2)) as ex:
-        sizes = list(ex.map(_size, files)); px = list(ex.map(_pixel_key, files)) if pixels else [None] * len(files)
-    w, h, nb = zip(*sizes) if sizes else ((), (), ())
-    return pd.DataFrame(dict(path=[str(f) for f in files], width=w, height=h, bytes=nb, file_hash=hash_files(files), pixel_hash=px))
+    with ThreadPoolExecutor(n_workers or min(8, (os.cpu_count() or 1) * 2)) as ex: facts = list(ex.map(lambda f: _facts(f, pixels), files))
+    w, h, nb, px = zip(*facts) if facts else ((), (), (), ())
+    return pd.DataFrame(dict(path=[str(f) for f in files], width=w, height=h, bytes=nb,
+                             file_hash=hash_files(files) if file_hash is None else list(file_hash), pixel_hash=px))
 
 def default_keep(group, # Rows of one group: path, width, height, bytes
                 ) -> int:
@@ -209,7 +206,7 @@ def find_duplicates(source, # `ImageSearch`, `ModelDir`, model directory, or a f
     s = _source(source, model_dir, progress)
     if threshold is None: threshold = s.dup_threshold
     it = s.items.reset_index(drop=True); n = len(it)
-    facts = image_facts([s.root/p for p in it.path], pixels)
+    facts = image_facts([s.root/p for p in it.path], pixels, file_hash=_content(s))   # the stored hashes: no file read twice
     # stage 1: exact copies (same file hash, or same pixels) -> one representative each
     a0, b0 = [np.zeros(0, np.int64)] * 2
     for col in ('file_hash', 'pixel_hash'):
@@ -229,9 +226,9 @@ def find_duplicates(source, # `ImageSearch`, `ModelDir`, model directory, or a f
     df = facts.assign(label=it.label.fillna('').to_numpy(), _c=comp, _n=size[comp])
     df = df[df._n > 1]
     cols = ['group', 'path', 'keep', 'distance', 'match', 'label', 'width', 'height', 'bytes']
+    attrs = dict(threshold=float(threshold), n_images=n, model_dir=str(s.model.path), skipped=list(s.model.info.get('skipped') or []))
     if not len(df):
-        empty = pd.DataFrame(columns=cols).astype({'keep': bool})
-        empty.attrs = dict(threshold=float(threshold), n_images=n, model_dir=str(s.model.path), skipped=list(s.model.info.get('skipped') or []))
+        empty = pd.DataFrame(columns=cols).astype({'keep': bool}); empty.attrs = attrs
         return empty
     kept = {c: keep(g) for c, g in df.groupby('_c')}
     k = df._c.map(kept).to_numpy()
@@ -243,8 +240,7 @@ def find_duplicates(source, # `ImageSearch`, `ModelDir`, model directory, or a f
     df.loc[df.keep, 'match'] = 'kept'; df.loc[df.match != 'near', 'distance'] = 0.0
     order = df.assign(_k=~df.keep).sort_values(['_n', '_c', '_k', 'distance', 'path'], ascending=[False, True, True, True, True])
     order['group'] = pd.factorize(order._c)[0]
-    out = order[cols].reset_index(drop=True)
-    out.attrs = dict(threshold=float(threshold), n_images=n, model_dir=str(s.model.path), skipped=list(s.model.info.get('skipped') or []))
+    out = order[cols].reset_index(drop=True); out.attrs = attrs
     return out
 
 # %% ../nbs/08a_dedup.ipynb #2d6bf802
@@ -384,6 +380,10 @@ def _phash(fn) -> tuple:
     except ImageSimilarityError: return ()
     return imagehash.phash(im), imagehash.phash(im.transpose(Image.Transpose.FLIP_LEFT_RIGHT))
 
+def _same_picture(a:tuple, b:tuple) -> bool:
+    "Do two `_phash` results say the same picture (`b`, or `b` mirrored, within `PHASH_SAME` bits of `a`)?"
+    return bool(a) and bool(b) and min(a[0] - b[0], a[1] - b[0]) <= PHASH_SAME
+
 def calibrate_threshold(source, # `ImageSearch`, model directory, or folder
                         n:int=200, # Gallery images to edit
                         precision:float=0.99, # Precision the recommended threshold must reach
@@ -411,7 +411,7 @@ def calibrate_threshold(source, # `ImageSearch`, model directory, or folder
     def same(o, g):                                          # a copy of the original already in the collection?
         for r in (o, g):
             if r not in ph: ph[r] = _phash(s.root/it.path[r])
-        return content[o] == content[g] or (bool(ph[o]) and bool(ph[g]) and min(ph[o][0] - ph[g][0], ph[o][1] - ph[g][0]) <= PHASH_SAME)
+        return content[o] == content[g] or _same_picture(ph[o], ph[g])
     neg = np.full(len(q), np.inf)
     for i in range(len(q)):
         j = next((j for j in range(R.shape[1]) if R[i, j] != orig[i] and not same(orig[i], R[i, j])), None)
