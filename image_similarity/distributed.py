@@ -185,7 +185,7 @@ def _top(parts, k):
 
 def _join(a:LSHIndex, b:LSHIndex, k:int, threshold:float, same:bool):
     "Pairs `(id_a, id_b, distance)` of `a`'s vectors with their `k` nearest in `b` within `threshold`."
-    q = a._vecs[:len(a)]; D, I = b.search(q, min(k + same, len(b)))
+    q = a.vectors(); D, I = b.search(q, min(k + same, len(b)))
     ia = np.repeat(a.ids, D.shape[1]); D, I = D.reshape(-1), I.reshape(-1)
     keep = (D <= threshold) & (ia != I)
     return ia[keep], I[keep], D[keep]

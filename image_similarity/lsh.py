@@ -9,11 +9,14 @@ from pathlib import Path
 import numpy as np
 from fastcore.basics import patch
 from .core import IndexFormatError, VectorError, atomic_write
-try: import numba
+try:
+    import numba
+    from llvmlite import ir as _ir
 except ImportError: numba = None
 
 # %% auto #0
-__all__ = ['FORMAT_VERSION', 'as_vectors', 'random_hyperplanes', 'pack_bits', 'hash_vectors', 'LSHIndex', 'default_candidates']
+__all__ = ['STORES', 'FORMAT_VERSION', 'as_vectors', 'encode_vectors', 'decode_vectors', 'random_hyperplanes', 'pack_bits',
+           'hash_vectors', 'miss_radius', 'default_pool', 'LSHIndex', 'default_candidates']
 
 # %% ../nbs/05_lsh.ipynb #2894c707
 def as_vectors(x, # Array-like `[n, dim]` or `[dim]`
@@ -34,6 +37,31 @@ def as_vectors(x, # Array-like `[n, dim]` or `[dim]`
         r = int(np.flatnonzero(~finite)[0])
         raise VectorError(f"{name}: row {r} contains NaN or infinity ({int((~finite).sum())} bad row(s))")
     return np.ascontiguousarray(a)
+
+# %% ../nbs/05_lsh.ipynb #7b2694a7
+STORES = {'float32': np.float32, 'float16': np.uint16, 'int8': np.int8}   # the in-memory dtype of each (float16 kept as its bits)
+
+def encode_vectors(x:np.ndarray, # `[n, dim]` float32
+                   store:str='float32', # One of `STORES`
+                  ) -> tuple:
+    "`(rows, scale)`: `x` in the stored form and the per-row scale that `decode_vectors` multiplies back."
+    if store not in STORES: raise VectorError(f"store={store!r}: use one of {', '.join(map(repr, STORES))}")
+    ones = np.ones(len(x), np.float32)
+    if store == 'float32': return np.ascontiguousarray(x, np.float32), ones
+    if store == 'float16':
+        big = np.abs(x).max(1) > 65504
+        if big.any(): raise VectorError(f"vectors: row {int(np.flatnonzero(big)[0])} has a component beyond float16's range (65504); use store='float32' or 'int8'")
+        return x.astype(np.float16).view(np.uint16), ones
+    scale = (np.abs(x).max(1) / 127).astype(np.float32); scale[scale == 0] = 1
+    return np.clip(np.rint(x / scale[:, None]), -127, 127).astype(np.int8), scale
+
+def decode_vectors(rows:np.ndarray, # Stored rows (float32, float16 bits as uint16, or int8)
+                   scale:np.ndarray, # Their scales
+                  ) -> np.ndarray:
+    "The stored rows as float32."
+    if rows.dtype == np.uint16: return rows.view(np.float16).astype(np.float32)
+    if rows.dtype == np.int8: return rows.astype(np.float32) * scale[:, None]
+    return np.asarray(rows, np.float32)
 
 # %% ../nbs/05_lsh.ipynb #e45a4bcf
 def random_hyperplanes(n_bits:int, # Number of hyperplanes (bits per code)
@@ -80,14 +108,14 @@ def _select_np(d, c, n_bits):
     lo = np.flatnonzero(d < t)
     return np.sort(np.concatenate([lo, np.flatnonzero(d == t)[:c - len(lo)]]))
 
-def _search_np(codes, qcodes, vecs, sqn, qvecs, c, k, euclid):
+def _search_np(codes, qcodes, vecs, scale, sqn, qvecs, c, k, euclid):
     "Reference implementation: candidates by Hamming scan, exact re-rank. Returns distances and rows."
     n_bits = codes.shape[1] * 64
     D = np.empty((len(qcodes), k), np.float32); I = np.empty((len(qcodes), k), np.int64)
     for i in range(len(qcodes)):
         d = np.bitwise_count(codes ^ qcodes[i]).sum(1, dtype=np.int64)
         cand = _select_np(d, c, n_bits)
-        s = vecs[cand] @ qvecs[i]
+        s = decode_vectors(vecs[cand], scale[cand]) @ qvecs[i]
         dist = np.sqrt(np.maximum(sqn[cand] - 2 * s + qvecs[i] @ qvecs[i], 0)) if euclid else 1 - s
         o = np.argsort(dist, kind='stable')[:k]
         D[i], I[i] = dist[o], cand[o]
@@ -102,6 +130,14 @@ if numba is not None:
     def _popcount(typingctx, x):
         def codegen(context, builder, sig, args): return builder.ctpop(args[0])
         return types.uint64(types.uint64), codegen
+
+    @intrinsic
+    def _f32(typingctx, x):
+        "A stored element as float32: float32 as it is, int8 converted, uint16 read as the bits of an IEEE half."
+        if x == types.float32: return types.float32(x), lambda context, builder, sig, args: args[0]
+        if x == types.int8: return types.float32(x), lambda context, builder, sig, args: builder.sitofp(args[0], _ir.FloatType())
+        if x == types.uint16:
+            return types.float32(x), lambda context, builder, sig, args: builder.fpext(builder.bitcast(args[0], _ir.HalfType()), _ir.FloatType())
 
     @numba.njit(cache=True, nogil=True)
     def _hamming(codes, q, d):
@@ -153,15 +189,15 @@ if numba is not None:
 # %% ../nbs/05_lsh.ipynb #26ab1fac
 if numba is not None:
     @numba.njit(cache=True, nogil=True, fastmath=True)
-    def _rerank(vecs, sqn, cand, qv, euclid):
+    def _rerank(vecs, scale, sqn, cand, qv, euclid):
         "Exact cosine (1 - dot of unit vectors) or Euclidean distances from `qv` to the candidate rows."
         dim = vecs.shape[1]; dist = np.empty(len(cand), np.float32)
         qq = np.float32(0)
         for j in range(dim): qq += qv[j] * qv[j]
         for ci in range(len(cand)):
             r = cand[ci]; s = np.float32(0)
-            for j in range(dim): s += vecs[r, j] * qv[j]
-            dist[ci] = s
+            for j in range(dim): s += _f32(vecs[r, j]) * qv[j]
+            dist[ci] = s * scale[r]
         if euclid:
             for ci in range(len(cand)): dist[ci] = math.sqrt(max(sqn[cand[ci]] - 2 * dist[ci] + qq, np.float32(0)))
         else:
@@ -170,12 +206,12 @@ if numba is not None:
 
 # %% ../nbs/05_lsh.ipynb #b255d3de
 if numba is not None:
-    def _search_kernel(codes, qcodes, vecs, sqn, qvecs, c, k, euclid):
+    def _search_kernel(codes, qcodes, vecs, scale, sqn, qvecs, c, k, euclid):
         nq = len(qcodes)
         D = np.empty((nq, k), np.float32); I = np.empty((nq, k), np.int64)
         for qi in prange(nq):
             cand = _select(codes, qcodes[qi], c)
-            dist = _rerank(vecs, sqn, cand, qvecs[qi], euclid)
+            dist = _rerank(vecs, scale, sqn, cand, qvecs[qi], euclid)
             o = np.argsort(dist, kind='mergesort')[:k]
             for j in range(k): D[qi, j] = dist[o[j]]; I[qi, j] = cand[o[j]]
         return D, I
@@ -183,8 +219,209 @@ if numba is not None:
     _search_nb = numba.njit(cache=True, nogil=True, fastmath=True)(_search_kernel)
     _search_nb_par = numba.njit(cache=True, nogil=True, fastmath=True, parallel=True)(_search_kernel)
 
+# %% ../nbs/05_lsh.ipynb #6dbcbed3
+from functools import lru_cache
+
+@lru_cache(maxsize=None)
+def miss_radius(n_bits:int, # Bits per code
+                miss:float, # Allowed probability of leaving a vector out
+                grid:int=512, # Angles tabulated (0 to 180 degrees)
+               ) -> np.ndarray:
+    "`r[g]`: the smallest Hamming radius holding the code of a vector at angle `(g + 1) / grid` x 180° with probability `1 - miss`."
+    from scipy.stats import binom
+    if not 0 < miss < 1: raise VectorError(f"miss={miss!r}: must be between 0 and 1")
+    r = binom.ppf(1 - miss, n_bits, (np.arange(grid) + 1) / grid)
+    return np.minimum(np.nan_to_num(r, nan=n_bits), n_bits).astype(np.int64)
+
+_GAIN = 4   # the second round re-ranks a quarter of the codes inside the radius, the best by asymmetric score
+
+def default_pool(n:int) -> int:
+    "Codes gathered by the scan of the adaptive search, for an index of `n` vectors."
+    return int(min(n, max(4096, 32 * math.sqrt(n))))
+
+def _angle_index(x, mean, q, grid):
+    "Row of `miss_radius` for the angle between `x` and `q`, both centred on `mean`."
+    a, b = x - mean, q - mean
+    cs = float(np.clip(a @ b / (np.linalg.norm(a) * np.linalg.norm(b) + 1e-12), -1, 1))
+    return min(max(math.ceil(math.acos(cs) / math.pi * grid) - 1, 0), grid - 1)
+
+def _sample_rows(n): return np.flatnonzero(np.arange(n) % 1024 < 64)
+
+def _adc_np(codes, proj):
+    "Asymmetric scores: for each code, the sum over bits of `proj` where the bit is set, minus where it is not."
+    bits = np.unpackbits(codes.view(np.uint8), axis=1, bitorder='little')[:, :len(proj)].astype(np.float32)
+    return (2 * bits - 1) @ proj
+
+def _adaptive_np(codes, vecs, scale, sqn, mean, qcodes, qvecs, projs, k, pool, first, most, mrad, euclid):
+    "Reference implementation of the adaptive search: distances, rows and `[nq, 2]` (re-ranked, pooled)."
+    n, w = codes.shape; nbits = 64 * w; space = 2 * pool + 1024
+    D = np.empty((len(qcodes), k), np.float32); I = np.empty((len(qcodes), k), np.int64); st = np.empty((len(qcodes), 2), np.int64)
+    samp = _sample_rows(n)
+    for qi in range(len(qcodes)):
+        d = np.bitwise_count(codes ^ qcodes[qi]).sum(1, dtype=np.int64); qv = qvecs[qi]
+        if pool >= n: t = nbits
+        else:
+            cum = np.bincount(d[samp], minlength=nbits + 1).cumsum()
+            t = int(np.argmax(cum * n >= pool * len(samp))) if (cum[-1] * n >= pool * len(samp)) else nbits
+        while t >= 0 and (d <= t).sum() > space: t -= 1
+        rows = np.flatnonzero(d <= t); ds = d[rows]; m = len(rows)
+        cnt = np.bincount(ds, minlength=nbits + 1).cumsum()          # cnt[h]: pooled codes within distance h
+        h = int(np.argmax(cnt >= min(m, 4 * first)))
+        score = -_adc_np(codes[rows], projs[qi]); done = np.zeros(m, bool); got_d, got_r = [], []
+        c = min(first, m)
+        for rnd in range(2):
+            elig = np.flatnonzero(ds <= h)
+            sel = elig[np.argsort(score[elig], kind='stable')[:c]]; sel = sel[~done[sel]]; done[sel] = True
+            r = rows[sel]; sdot = (decode_vectors(vecs[r], scale[r]) @ qv).astype(np.float32)
+            dist = np.sqrt(np.maximum(sqn[r] - 2 * sdot + qv @ qv, 0)) if euclid else 1 - sdot
+            got_d.append(dist); got_r.append(r)
+            gd, gr = np.concatenate(got_d), np.concatenate(got_r); o = np.lexsort((gr, gd))[:k]
+            if rnd == 1 or len(o) < k: break
+            kth = gr[o[k - 1]]
+            h = min(int(mrad[_angle_index(decode_vectors(vecs[kth:kth + 1], scale[kth:kth + 1])[0], mean, qv, len(mrad))]), nbits)
+            e = int(cnt[h]); c = min(max(first, e // _GAIN), most, e)
+        D[qi], I[qi] = np.full(k, np.inf, np.float32), np.full(k, -1)
+        D[qi, :len(o)], I[qi, :len(o)] = gd[o], gr[o]; st[qi] = (int(done.sum()), m)
+    return D, I, st
+
+# %% ../nbs/05_lsh.ipynb #46b78eb2
+if numba is not None:
+    @numba.njit(cache=True, nogil=True)
+    def _sample_radius(codes, q, want):
+        "Hamming radius expected to hold about `want` codes, from a histogram of every 16th block of 64 codes."
+        n, w = codes.shape; nb = w * 64 + 1
+        if want >= n: return nb - 1
+        h = np.zeros(nb, np.int64); seen = 0
+        for b0 in range(0, n, 1024):
+            b1 = min(n, b0 + 64)
+            for i in range(b0, b1):
+                s = 0
+                for j in range(w): s += _popcount(codes[i, j] ^ q[j])
+                h[s] += 1
+            seen += b1 - b0
+        acc, t = 0, 0
+        while t < nb - 1 and (acc + h[t]) * n < want * seen: acc += h[t]; t += 1
+        return t
+
+    @numba.njit(cache=True, nogil=True)
+    def _emit(codes, q, t, lo, hi, rows, ds, pc, m):
+        "Append the rows `lo:hi` within Hamming distance `t` (row, distance, code) from position `m`; the new `m`, or -1 when the space ran out."
+        w = codes.shape[1]; cap = len(rows)
+        if w == 4:
+            q0, q1, q2, q3 = q[0], q[1], q[2], q[3]
+            for i in range(lo, hi):
+                d = (_popcount(codes[i, 0] ^ q0) + _popcount(codes[i, 1] ^ q1)
+                     + _popcount(codes[i, 2] ^ q2) + _popcount(codes[i, 3] ^ q3))
+                if d <= t:
+                    if m >= cap: return -1
+                    rows[m] = i; ds[m] = d; pc[m, 0] = codes[i, 0]; pc[m, 1] = codes[i, 1]; pc[m, 2] = codes[i, 2]; pc[m, 3] = codes[i, 3]; m += 1
+        else:
+            for i in range(lo, hi):
+                d = 0
+                for j in range(w): d += _popcount(codes[i, j] ^ q[j])
+                if d <= t:
+                    if m >= cap: return -1
+                    rows[m] = i; ds[m] = d; m += 1
+                    for j in range(w): pc[m - 1, j] = codes[i, j]
+        return m
+
+    @numba.njit(cache=True, nogil=True, fastmath=True)
+    def _adc_table(proj):
+        "T[b, v]: the asymmetric score of byte value `v` at code byte `b` (sum of +-proj over its 8 bits)."
+        nb = -(-len(proj) // 8); T = np.zeros((nb, 256), np.float32)
+        for b in range(nb):
+            for v in range(256):
+                s = np.float32(0)
+                for t in range(8):
+                    if 8 * b + t < len(proj): s += proj[8 * b + t] if (v >> t) & 1 else -proj[8 * b + t]
+                T[b, v] = s
+        return T
+
+    @numba.njit(cache=True, nogil=True)
+    def _push(bd, bi, d, row):
+        "Insert `(d, row)` into the sorted top-k `bd, bi` (ties by row)."
+        k = len(bd)
+        if d < bd[k - 1] or (d == bd[k - 1] and row < bi[k - 1]):
+            p = k - 1
+            while p > 0 and (bd[p - 1] > d or (bd[p - 1] == d and bi[p - 1] > row)): bd[p] = bd[p - 1]; bi[p] = bi[p - 1]; p -= 1
+            bd[p] = d; bi[p] = row
+
+    @numba.njit(cache=True, nogil=True, fastmath=True)
+    def _rounds(pc, vecs, scale, sqn, mean, qv, proj, rows, ds, m, k, first, most, mrad, euclid):
+        "The two re-rank rounds over a pool of `m` rows (`rows`, in row order, at Hamming distances `ds`, with codes `pc`). Distances, rows, re-ranked."
+        w = pc.shape[1]; nbits = 64 * w; dim = vecs.shape[1]; grid = len(mrad)
+        cnt = np.zeros(nbits + 2, np.int64)                     # cnt[h + 1]: pooled codes within Hamming distance h
+        for i in range(m): cnt[ds[i] + 1] += 1
+        for b in range(nbits + 1): cnt[b + 1] += cnt[b]
+        T = _adc_table(proj); nbytes = T.shape[0]
+        qq = np.float32(0); qcn = 0.0
+        for j in range(dim): qq += qv[j] * qv[j]; qcn += (qv[j] - mean[j]) ** 2
+        qcn = math.sqrt(qcn)
+        bd = np.full(k, np.inf, np.float32); bi = np.full(k, -1, np.int64)
+        score = np.empty(m, np.float32); done = np.zeros(m, np.bool_); nr = 0
+        want = min(m, 4 * first); h = 0
+        while cnt[h + 1] < want: h += 1                         # round 1: the radius holding 4 x first codes
+        hs = -1; c = min(first, m)
+        for rnd in range(2):
+            ne = 0
+            for i in range(m):                                    # score the newly eligible, in row order (memory order)
+                if ds[i] <= h:
+                    ne += 1
+                    if ds[i] > hs:
+                        s = np.float32(0)          # the pool keeps each code: no second trip to the index's memory
+                        for b in range(nbytes): s += T[b, (pc[i, b >> 3] >> np.uint64(8 * (b & 7))) & np.uint64(255)]
+                        score[i] = -s
+            hs = max(hs, h)
+            idx = np.empty(ne, np.int64); sc = np.empty(ne, np.float32); j = 0
+            for i in range(m):
+                if ds[i] <= h: idx[j] = i; sc[j] = score[i]; j += 1
+            cut = np.float32(np.inf)
+            if c < ne: cut = np.partition(sc.copy(), c - 1)[c - 1]
+            ties = c
+            for j in range(ne): ties -= sc[j] < cut
+            for j in range(ne):                                   # the c best scores (ties by row), re-ranked exactly
+                if sc[j] > cut: continue
+                if sc[j] == cut:
+                    if ties <= 0: continue
+                    ties -= 1
+                i = idx[j]
+                if done[i]: continue
+                done[i] = True; nr += 1; r = rows[i]; s = np.float32(0)
+                for jj in range(dim): s += _f32(vecs[r, jj]) * qv[jj]
+                s *= scale[r]
+                _push(bd, bi, np.float32(math.sqrt(max(sqn[r] - 2 * s + qq, 0)) if euclid else 1 - s), r)
+            if rnd == 1 or bi[k - 1] < 0: break
+            r = bi[k - 1]; dot = 0.0; nn = 0.0                    # the k-th result's centred angle to the query
+            for jj in range(dim):
+                xc = _f32(vecs[r, jj]) * scale[r] - mean[jj]; dot += xc * (qv[jj] - mean[jj]); nn += xc * xc
+            cs = min(1.0, max(-1.0, dot / (math.sqrt(nn) * qcn + 1e-12)))
+            h = min(mrad[min(max(int(math.ceil(math.acos(cs) / math.pi * grid)) - 1, 0), grid - 1)], nbits)
+            e = cnt[h + 1]; c = min(max(first, e // _GAIN), most, e)
+        return bd, bi, nr
+
+    @numba.njit(cache=True, nogil=True)
+    def _pool_one(codes, q, pool, rows, ds, pc):
+        "Fill `rows, ds, pc` with the pool of one query; returns its size."
+        n = codes.shape[0]; t = _sample_radius(codes, q, pool)
+        m = _emit(codes, q, t, 0, n, rows, ds, pc, 0)
+        while m < 0 and t >= 0: t -= 1; m = _emit(codes, q, t, 0, n, rows, ds, pc, 0)   # the sample misjudged: tighten
+        return max(m, 0)
+
+    def _adaptive_kernel(codes, vecs, scale, sqn, mean, qcodes, qvecs, projs, k, pool, first, most, mrad, euclid):
+        nq = len(qcodes); space = 2 * pool + 1024
+        D = np.empty((nq, k), np.float32); I = np.empty((nq, k), np.int64); st = np.empty((nq, 2), np.int64)
+        for qi in prange(nq):
+            rows = np.empty(space, np.int64); ds = np.empty(space, np.int32); pc = np.empty((space, codes.shape[1]), np.uint64)
+            m = _pool_one(codes, qcodes[qi], pool, rows, ds, pc)
+            bd, bi, nr = _rounds(pc, vecs, scale, sqn, mean, qvecs[qi], projs[qi], rows, ds, m, k, first, most, mrad, euclid)
+            D[qi] = bd; I[qi] = bi; st[qi, 0] = nr; st[qi, 1] = m
+        return D, I, st
+
+    _adaptive_nb = numba.njit(cache=True, nogil=True)(_adaptive_kernel)
+    _adaptive_nb_par = numba.njit(cache=True, nogil=True, parallel=True)(_adaptive_kernel)
+
 # %% ../nbs/05_lsh.ipynb #538baae9
-FORMAT_VERSION = 2   # 2: per-bit thresholds
+FORMAT_VERSION = 3   # 2: per-bit thresholds; 3: vectors stored as float32, float16 or int8 (a per-row scale)
 _MAGIC = b'ISLSHIDX'
 
 class LSHIndex:
@@ -192,32 +429,36 @@ class LSHIndex:
     def __init__(self, dim:int, # Dimension of the vectors
                  n_bits:int=256, # Bits per code (a multiple of 64 wastes nothing)
                  metric:str='cosine', # 'cosine' (distance = 1 - cosine similarity) or 'euclidean'
-                 n_candidates:int|None=None, # Candidates re-ranked per query; `None`: `default_candidates(len)`
+                 n_candidates:int|None=None, # Candidates re-ranked per query; `None`: chosen per query (adaptive search)
                  seed:int=0, # Seed of the hyperplanes
                  backend:str='auto', # 'numba', 'numpy', or 'auto' (numba when installed)
+                 store:str='float32', # How the re-rank vectors are kept: 'float32', 'float16' or 'int8'
                 ):
         if metric not in ('cosine', 'euclidean'): raise VectorError(f"metric={metric!r}: use 'cosine' or 'euclidean'")
         if int(dim) < 1 or int(n_bits) < 1: raise VectorError(f"dim={dim}, n_bits={n_bits}: both must be >= 1")
         if backend not in ('auto', 'numba', 'numpy'): raise VectorError(f"backend={backend!r}: use 'auto', 'numba' or 'numpy'")
         if backend == 'numba' and numba is None: raise VectorError("backend='numba' but numba is not installed")
+        if store not in STORES: raise VectorError(f"store={store!r}: use one of {', '.join(map(repr, STORES))}")
         self.dim, self.n_bits, self.metric, self.seed = int(dim), int(n_bits), metric, int(seed)
         self.n_candidates, self.backend = n_candidates, ('numba' if numba is not None else 'numpy') if backend == 'auto' else backend
         self.planes = random_hyperplanes(self.n_bits, self.dim, self.seed)
         self.mean = self.thresholds = None
         w = -(-self.n_bits // 64)
-        self._codes = np.empty((0, w), np.uint64); self._vecs = np.empty((0, self.dim), np.float32)
-        self._sqn = np.empty(0, np.float32); self._ids = np.empty(0, np.int64); self._n = 0
+        self.store = store
+        self._codes = np.empty((0, w), np.uint64); self._vecs = np.empty((0, self.dim), STORES[store])
+        self._scale = np.empty(0, np.float32); self._sqn = np.empty(0, np.float32); self._ids = np.empty(0, np.int64); self._n = 0
         self._lock, self._mapped = threading.RLock(), None   # writers take the lock; `_mapped`: (file, size) when memory-mapped
 
     def __len__(self): return self._n
     def __repr__(self):
         return (f"LSHIndex(n={self._n:,}, dim={self.dim}, n_bits={self.n_bits}, metric={self.metric!r}, "
-                f"n_candidates={self.n_candidates or 'auto'}, backend={self.backend!r})")
+                f"n_candidates={self.n_candidates or 'adaptive'}, store={self.store!r}, backend={self.backend!r})")
 
     @property
     def ids(self) -> np.ndarray:
         "The ids of the stored vectors, in storage order."
         return self._ids[:self._n]
+
 
     def _prep(self, x, name='vectors'):
         x = as_vectors(x, self.dim, name)
@@ -227,7 +468,17 @@ class LSHIndex:
             x = x / nrm
         return np.ascontiguousarray(x, dtype=np.float32)
 
+# %% ../nbs/05_lsh.ipynb #4020fee7
+@patch
+def vectors(self:LSHIndex, rows=None, # Storage rows (default: all)
+           ) -> np.ndarray:
+    "The stored vectors as float32 (unit length for cosine), in storage order."
+    rows = slice(0, self._n) if rows is None else np.asarray(rows)
+    return decode_vectors(self._vecs[:self._n][rows], self._scale[:self._n][rows])
+
 # %% ../nbs/05_lsh.ipynb #38d32304
+_ROWS = ('_codes', '_vecs', '_scale', '_sqn', '_ids')   # the per-row arrays
+
 def _grow(a, n):
     "`a` with capacity for at least `n` rows (amortised doubling)."
     if len(a) >= n: return a
@@ -241,7 +492,8 @@ def _fit(self:LSHIndex, x:np.ndarray, max_sample:int=100_000):
     self.mean = x.mean(0, dtype=np.float64).astype(np.float32)
     if len(x) > max_sample: x = x[np.sort(np.random.default_rng(self.seed).choice(len(x), max_sample, replace=False))]
     self.thresholds = np.median((x - self.mean) @ self.planes.T, axis=0).astype(np.float32)
-    if self._n: self._codes[:self._n] = hash_vectors(self._vecs[:self._n], self.planes, self.mean, self.thresholds)
+    if self._n: self._codes[:self._n] = np.concatenate([hash_vectors(self.vectors(np.arange(i, min(i + 65536, self._n))), self.planes, self.mean, self.thresholds)
+                                                        for i in range(0, self._n, 65536)])
     return self
 
 @patch
@@ -249,7 +501,19 @@ def fit(self:LSHIndex, vectors=None, # Sample to fit on; `None`: the stored vect
         max_sample:int=100_000, # Rows used for the per-bit medians (a seeded random subset)
         ):
     "Set the centre and the per-bit thresholds used for hashing, and rehash what is stored. Returns `self`."
-    with self._lock: return _fit(self, self._prep(vectors) if vectors is not None else self._vecs[:self._n], max_sample)
+    with self._lock: return _fit(self, self._prep(vectors) if vectors is not None else self.vectors(), max_sample)
+
+@patch
+def reserve(self:LSHIndex, n:int, # Total number of vectors the index will hold
+           ) -> LSHIndex:
+    "Allocate room for `n` vectors at once: adding ten million in chunks then never holds an old and a grown copy (2.5 x the memory)."
+    with self._lock:
+        for a in _ROWS:
+            cur = getattr(self, a)
+            if len(cur) < n:
+                new = np.empty((int(n),) + cur.shape[1:], cur.dtype); new[:self._n] = cur[:self._n]; setattr(self, a, new)
+        self._mapped = None
+    return self
 
 @patch
 def add(self:LSHIndex, vectors, # `[n, dim]` or `[dim]`
@@ -274,10 +538,11 @@ def _add(self:LSHIndex, x, ids, batch):
         if dup.any(): raise VectorError(f"id {int(ids[dup][0])} is already in the index ({int(dup.sum())} duplicate(s))")
     if self.mean is None: _fit(self, x)
     n0, n1 = self._n, self._n + len(x)
-    self._codes, self._vecs = _grow(self._codes, n1), _grow(self._vecs, n1)
+    self._codes, self._vecs, self._scale = _grow(self._codes, n1), _grow(self._vecs, n1), _grow(self._scale, n1)
     self._sqn, self._ids = _grow(self._sqn, n1), _grow(self._ids, n1)
     self._codes[n0:n1] = hash_vectors(x, self.planes, self.mean, self.thresholds, batch)
-    self._vecs[n0:n1] = x; self._sqn[n0:n1] = np.einsum('ij,ij->i', x, x); self._ids[n0:n1] = ids
+    self._vecs[n0:n1], self._scale[n0:n1] = encode_vectors(x, self.store)
+    self._sqn[n0:n1] = np.einsum('ij,ij->i', x, x); self._ids[n0:n1] = ids
     self._n, self._mapped = n1, None   # grown arrays live in memory
     return ids
 
@@ -291,7 +556,7 @@ def remove(self:LSHIndex, ids, # Ids to remove
         keep = ~np.isin(self._ids[:self._n], ids.astype(np.int64))
         n = int(keep.sum()); removed = self._n - n
         if removed:
-            for a in ('_codes', '_vecs', '_sqn', '_ids'): setattr(self, a, np.ascontiguousarray(getattr(self, a)[:self._n][keep]))
+            for a in _ROWS: setattr(self, a, np.ascontiguousarray(getattr(self, a)[:self._n][keep]))
             self._n, self._mapped = n, None
         return removed
 
@@ -299,7 +564,7 @@ def remove(self:LSHIndex, ids, # Ids to remove
 @patch
 def empty_like(self:LSHIndex) -> LSHIndex:
     "An empty index that hashes exactly as `self` does (same hyperplanes, centre, thresholds, settings)."
-    new = LSHIndex(self.dim, self.n_bits, self.metric, self.n_candidates, self.seed, self.backend)
+    new = LSHIndex(self.dim, self.n_bits, self.metric, self.n_candidates, self.seed, self.backend, self.store)
     new.mean = None if self.mean is None else self.mean.copy()
     new.thresholds = None if self.thresholds is None else self.thresholds.copy()
     return new
@@ -312,24 +577,25 @@ def concat(cls:LSHIndex, indexes, # Indexes that hash alike (`empty_like` of one
     if not indexes: raise VectorError("concat: no indexes")
     a = indexes[0]; out = a.empty_like()
     for b in indexes[1:]:
-        if (b.dim, b.n_bits, b.metric) != (a.dim, a.n_bits, a.metric) or not np.array_equal(b.planes, a.planes) \
+        if (b.dim, b.n_bits, b.metric, b.store) != (a.dim, a.n_bits, a.metric, a.store) or not np.array_equal(b.planes, a.planes) \
            or not np.array_equal(b.mean, a.mean) or not np.array_equal(b.thresholds, a.thresholds):
             raise VectorError("concat: the indexes do not hash alike (make them with empty_like of one another)")
     ids = np.concatenate([ix.ids for ix in indexes])
     if len(np.unique(ids)) != len(ids): raise VectorError("concat: the indexes share ids")
-    out._codes = np.concatenate([ix._codes[:ix._n] for ix in indexes]); out._vecs = np.concatenate([ix._vecs[:ix._n] for ix in indexes])
-    out._sqn = np.concatenate([ix._sqn[:ix._n] for ix in indexes]); out._ids = ids.astype(np.int64); out._n = len(ids)
+    for r in _ROWS[:-1]: setattr(out, r, np.concatenate([getattr(ix, r)[:ix._n] for ix in indexes]))
+    out._ids = ids.astype(np.int64); out._n = len(ids)
     return out
 
 # %% ../nbs/05_lsh.ipynb #913e1cc4
 @patch
 def __getstate__(self:LSHIndex):
     d = self.__dict__.copy(); d.pop('_lock', None); d['_mapped'] = None
-    for a in ('_codes', '_vecs', '_sqn', '_ids'): d[a] = np.array(d[a][:self._n])   # the rows held, in memory
+    for a in _ROWS: d[a] = np.array(d[a][:self._n])   # the rows held, in memory
     return d
 
 @patch
 def __setstate__(self:LSHIndex, d):
+    d.setdefault('store', 'float32'); d.setdefault('_scale', np.ones(d['_n'], np.float32))   # pickled before float16/int8 storage
     self.__dict__.update(d); self._lock = threading.RLock()
 
 @patch
@@ -340,44 +606,81 @@ def to_bytes(self:LSHIndex) -> bytes:
 
 # %% ../nbs/05_lsh.ipynb #ca3b7adb
 def default_candidates(n:int) -> int:
-    "Default number of candidates re-ranked per query for an index of `n` vectors."
+    "A fixed number of candidates for an index of `n` vectors: the square root rule of earlier versions, clipped to [200, 4000]."
     return int(min(max(200, 2 * math.sqrt(n)), 4000))
 
-@patch
-def search(self:LSHIndex, queries, # `[nq, dim]` or one `[dim]` vector
-            k:int=10, # Number of neighbours
-            n_candidates:int|None=None, # Override the index's number of candidates
-            exhaustive:bool=False, # Re-rank everything: exact search
-            threads:int|None=None, # numba threads for several queries (default: all)
-           ):
-    "`(distances, ids)` of the `k` nearest stored vectors, nearest first; 1-d for one query, `[nq, k]` for many."
+def _check_search(self, k):
     if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 1: raise VectorError(f"k={k!r}: must be a positive integer")
     if self._n == 0: raise VectorError("search: the index is empty")
     if self._mapped and os.stat(self._mapped[0]).st_size < self._mapped[1]:   # reading a cut mapping would crash (SIGBUS)
         raise IndexFormatError(f"{self._mapped[0]}: the memory-mapped index file was cut short after loading; load it again")
+
+def _rows(self):
+    n = self._n
+    return self._codes[:n], self._vecs[:n], self._scale[:n], self._sqn[:n]
+
+@patch
+def _adaptive(self:LSHIndex, q, k, miss=0.01, pool=None, first=None, threads=None):
+    "Adaptive search of prepared queries `q`: distances, storage rows and `[nq, 2]` (re-ranked, pooled) per query."
+    n = self._n
+    pool = min(n, int(pool or default_pool(n))); first = min(n, int(first or max(2 * k, 128)))
+    most = max(first, pool // 2); mrad = miss_radius(self.n_bits, float(miss))
+    codes, vecs, scale, sqn = _rows(self)
+    qc = hash_vectors(q, self.planes, self.mean, self.thresholds)
+    projs = np.ascontiguousarray((q - self.mean) @ self.planes.T - self.thresholds, dtype=np.float32)
+    args = (codes, vecs, scale, sqn, self.mean, qc, q, projs, k, pool, first, most, mrad, self.metric == 'euclidean')
+    if self.backend == 'numpy': return _adaptive_np(*args)
+    if len(q) > 1 and threads != 1:
+        if threads: numba.set_num_threads(threads)
+        return _adaptive_nb_par(*args)
+    return _adaptive_nb(*args)
+
+@patch
+def search(self:LSHIndex, queries, # `[nq, dim]` or one `[dim]` vector
+            k:int=10, # Number of neighbours
+            n_candidates:int|None=None, # A fixed number of candidates instead of the adaptive choice
+            exhaustive:bool=False, # Re-rank everything: exact search
+            threads:int|None=None, # numba threads for several queries (default: all)
+            miss:float=0.01, # Adaptive search: allowed chance of missing a vector as near as the k-th result
+           ):
+    "`(distances, ids)` of the `k` nearest stored vectors, nearest first; 1-d for one query, `[nq, k]` for many."
+    _check_search(self, k)
     single = np.ndim(queries) == 1
     q = self._prep(queries, 'queries')
     k = min(int(k), self._n)
-    c = self._n if exhaustive else max(k, int(n_candidates or self.n_candidates or default_candidates(self._n)))
-    c = min(c, self._n)
+    fixed = exhaustive or n_candidates or self.n_candidates
+    if not fixed:
+        D, rows, _ = self._adaptive(q, k, miss, threads=threads)
+        short = (rows < 0).any(1)            # fewer than k re-ranked (a tiny pool): those queries take the plain scan
+        if short.any(): D[short], rows[short] = self._fixed(q[short], k, max(4 * k, 128), threads)
+    else: D, rows = self._fixed(q, k, self._n if exhaustive else max(k, int(n_candidates or self.n_candidates)), threads)
+    I = self._ids[rows]
+    return (D[0], I[0]) if single else (D, I)
+
+@patch
+def _fixed(self:LSHIndex, q, k, c, threads=None):
+    "The plain scan: the `c` Hamming-nearest codes re-ranked exactly. Distances and storage rows."
+    codes, vecs, scale, sqn = _rows(self)
     qc = hash_vectors(q, self.planes, self.mean, self.thresholds)
-    args = (self._codes[:self._n], qc, self._vecs[:self._n], self._sqn[:self._n], q, c, k, self.metric == 'euclidean')
+    args = (codes, qc, vecs, scale, sqn, q, min(c, self._n), k, self.metric == 'euclidean')
     if self.backend == 'numba':
         if len(q) > 1 and threads != 1:
             if threads: numba.set_num_threads(threads)
-            D, rows = _search_nb_par(*args)
-        else: D, rows = _search_nb(*args)
-    else: D, rows = _search_np(*args)
-    I = self._ids[rows]
-    return (D[0], I[0]) if single else (D, I)
+            return _search_nb_par(*args)
+        return _search_nb(*args)
+    return _search_np(*args)
 
 # %% ../nbs/05_lsh.ipynb #1bdda7f6
 def _digest(a:np.ndarray) -> str: return hashlib.sha256(np.ascontiguousarray(a).reshape(-1).view(np.uint8)).hexdigest()
 
-def _layout(dim:int, n_bits:int, n:int) -> dict:
-    "The dtype and shape of each stored array of an index of `n` vectors."
-    return dict(planes=('<f4', [n_bits, dim]), mean=('<f4', [dim]), thresholds=('<f4', [n_bits]),
-                codes=('<u8', [n, -(-n_bits // 64)]), vecs=('<f4', [n, dim]), sqn=('<f4', [n]), ids=('<i8', [n]))
+_FILE_DTYPES = {'float32': '<f4', 'float16': '<u2', 'int8': '|i1'}   # the stored vectors' dtype in a file, per `store`
+
+def _layout(dim:int, n_bits:int, n:int, store:str='float32', version:int=FORMAT_VERSION) -> dict:
+    "The dtype and shape of each stored array of an index of `n` vectors, in file order."
+    out = dict(planes=('<f4', [n_bits, dim]), mean=('<f4', [dim]), thresholds=('<f4', [n_bits]),
+               codes=('<u8', [n, -(-n_bits // 64)]), vecs=(_FILE_DTYPES[store], [n, dim]))
+    if version >= 3: out['scale'] = ('<f4', [n])
+    return out | dict(sqn=('<f4', [n]), ids=('<i8', [n]))
 
 _ARRAYS = tuple(_layout(1, 1, 0))   # the stored arrays, in file order
 
@@ -389,9 +692,9 @@ def save(self:LSHIndex, path, # Destination file
     if self.thresholds is None: self.thresholds = np.zeros(self.n_bits, np.float32)
     n = self._n
     arrays = dict(planes=self.planes, mean=self.mean, thresholds=self.thresholds, codes=self._codes[:n], vecs=self._vecs[:n],
-                  sqn=self._sqn[:n], ids=self._ids[:n])
+                  scale=self._scale[:n], sqn=self._sqn[:n], ids=self._ids[:n])
     meta = dict(format_version=FORMAT_VERSION, dim=self.dim, n_bits=self.n_bits, metric=self.metric, seed=self.seed,
-                n_candidates=self.n_candidates, n=n, arrays={})
+                n_candidates=self.n_candidates, store=self.store, n=n, arrays={})
     off = 0
     for k, a in arrays.items():
         a = np.ascontiguousarray(a); arrays[k] = a
@@ -418,13 +721,26 @@ class _Src:
     def read(self, off, n):
         if self.mem is not None: return self.mem[off:off + n]
         with open(self.path, 'rb') as f: f.seek(off); return f.read(n)
+    def array(self, off, dtype, shape):
+        "A new array read from `off` (straight into its memory: a 10 GB array needs 10 GB, not 20)."
+        a = np.empty(shape, dtype)
+        if self.mem is not None: a.reshape(-1).view(np.uint8)[:] = np.frombuffer(self.mem, np.uint8, a.nbytes, off)
+        else:
+            buf, got = memoryview(a.reshape(-1).view(np.uint8)), 0
+            with open(self.path, 'rb', buffering=0) as f:
+                f.seek(off)
+                while got < a.nbytes:   # one read returns at most ~2 GB
+                    r = f.readinto(buf[got:got + (1 << 30)])
+                    if not r: raise IndexFormatError(f"{self.name}: truncated while reading")
+                    got += r
+        return a
 
 def _read_header(src:_Src):
     prefix = src.read(0, 48)
     if len(prefix) < 48 or prefix[:8] != _MAGIC: raise IndexFormatError(f"{src.name}: not an image_similarity LSH index file")
     version, hlen = struct.unpack('<II', prefix[8:16])
-    if version != FORMAT_VERSION:
-        raise IndexFormatError(f"{src.name}: index format version {version}; this version of image_similarity reads version {FORMAT_VERSION}")
+    if version not in (2, FORMAT_VERSION):
+        raise IndexFormatError(f"{src.name}: index format version {version}; this version of image_similarity reads versions 2 and {FORMAT_VERSION}")
     hdr = src.read(48, hlen)
     if len(hdr) != hlen or hashlib.sha256(hdr).digest() != prefix[16:48]:
         raise IndexFormatError(f"{src.name}: header is truncated or corrupted (checksum mismatch)")
@@ -433,10 +749,12 @@ def _read_header(src:_Src):
     isint = lambda v, lo: type(v) is int and v >= lo
     if not (isinstance(meta, dict) and isint(meta.get('dim'), 1) and isint(meta.get('n_bits'), 1) and isint(meta.get('n'), 0)
             and isint(meta.get('seed'), 0) and meta.get('metric') in ('cosine', 'euclidean') and isinstance(meta.get('arrays'), dict)
-            and (meta.get('n_candidates') is None or isint(meta['n_candidates'], 1))):
+            and (meta.get('n_candidates') is None or isint(meta['n_candidates'], 1))
+            and (isinstance(meta.get('store'), str) and meta['store'] in STORES if version >= 3 else 'store' not in meta)):
         raise IndexFormatError(f"{src.name}: header fields are missing or of the wrong type")
     start = -(-(48 + hlen) // 64) * 64
-    layout = _layout(meta['dim'], meta['n_bits'], meta['n'])
+    meta['store'] = meta.get('store', 'float32')
+    layout = _layout(meta['dim'], meta['n_bits'], meta['n'], meta['store'], version)
     if set(meta['arrays']) != set(layout): raise IndexFormatError(f"{src.name}: header lists arrays {sorted(meta['arrays'])}, expected {sorted(layout)}")
     for k, (dt, shape) in layout.items():
         a = meta['arrays'][k]
@@ -447,7 +765,7 @@ def _read_header(src:_Src):
             raise IndexFormatError(f"{src.name}: array {k!r}: offset, size or checksum of the wrong type or value")
         if start + a['offset'] + nbytes > src.size:
             raise IndexFormatError(f"{src.name}: truncated: {src.size:,} bytes, array {k!r} needs {start + a['offset'] + nbytes:,}")
-    return meta, start
+    return meta, start, layout
 
 @patch(cls_method=True)
 def load(cls:LSHIndex, path, # File written by `LSHIndex.save`, or its bytes
@@ -457,19 +775,21 @@ def load(cls:LSHIndex, path, # File written by `LSHIndex.save`, or its bytes
          ) -> LSHIndex:
     "Load an index written by `save`; `IndexFormatError` if it is not a complete, intact index."
     src = _Src(path)
-    meta, start = _read_header(src)
+    meta, start, layout = _read_header(src)
     arrs = {}
-    for k in _ARRAYS:
+    for k in layout:
         a = meta['arrays'][k]
         if mmap and src.path is not None:
             arr = np.memmap(src.path, dtype=np.dtype(a['dtype']), mode='r', offset=start + a['offset'], shape=tuple(a['shape']))
-        else: arr = np.frombuffer(bytearray(src.read(start + a['offset'], a['nbytes'])), dtype=np.dtype(a['dtype'])).reshape(a['shape'])
+        else: arr = src.array(start + a['offset'], np.dtype(a['dtype']), tuple(a['shape']))
         if verify and _digest(arr) != a['sha256']:
             raise IndexFormatError(f"{src.name}: array {k!r} is corrupted (checksum mismatch)")
         arrs[k] = arr
-    self = cls(meta['dim'], meta['n_bits'], meta['metric'], meta['n_candidates'], meta['seed'], backend)
+    self = cls(meta['dim'], meta['n_bits'], meta['metric'], meta['n_candidates'], meta['seed'], backend, meta['store'])
     self.planes, self.mean, self.thresholds = np.asarray(arrs['planes']), np.asarray(arrs['mean']), np.asarray(arrs['thresholds'])
-    self._codes, self._vecs, self._sqn, self._ids = arrs['codes'], arrs['vecs'], arrs['sqn'], arrs['ids']
+    self._codes, self._sqn, self._ids = arrs['codes'], arrs['sqn'], arrs['ids']
+    self._vecs = arrs['vecs'].view(STORES[meta['store']])
+    self._scale = arrs['scale'] if 'scale' in arrs else np.ones(meta['n'], np.float32)   # version 2: float32 vectors, no scale
     self._n = int(meta['n'])
     if mmap and src.path is not None: self._mapped = (src.path, src.size)
     return self

@@ -67,6 +67,7 @@ class LSHash:
         new = self._hash(self._vecs[self._hashed:self._n])
         self._keys = np.concatenate([self._keys, new], axis=1); self._hashed = self._n
         self._v32, self._sqn32 = self._vecs[:self._n].astype(np.float32), self._sqn[:self._n].astype(np.float32)  # for pre-ranking
+        self._one32 = np.ones(self._n, np.float32)   # the re-rank kernel's per-row scales
         T = self.num_hashtables
         # key of table t = t * 2**hash_size + key: one sorted array answers every probe of every table at once
         flat = (self._keys + (np.arange(T, dtype=np.uint64)[:, None] << np.uint64(self.hash_size))).reshape(-1) \
@@ -139,7 +140,7 @@ def query(self:LSHash, query_point, # One point
     if distance_func in ('hamming', 'euclidean', 'true_euclidean') and num_results and len(cand) > num_results + 16:
         # pre-rank all candidates in float32 (compiled, no copy of the rows), then compute the exact float64
         # distances of the best `num_results + 16`: the margin absorbs float32 rounding between near-ties
-        if _rerank is not None: fast = _rerank(self._v32, self._sqn32, cand, x.astype(np.float32), True)
+        if _rerank is not None: fast = _rerank(self._v32, self._one32, self._sqn32, cand, x.astype(np.float32), True)
         else: fast = self._sqn32[cand] - 2 * (self._v32[cand] @ x.astype(np.float32))
         keep = np.sort(np.argpartition(fast, num_results + 15)[:num_results + 16])
         cand = cand[keep]
