@@ -14,9 +14,10 @@ from .core import ImageSimilarityError, WeightsUnavailableError
 from .data import ImageSpec, load_image
 
 # %% auto #0
-__all__ = ['LITE_SIZES', 'RESNET34_URL', 'BACKBONES', 'lukemelas_to_timm', 'lite_weights_file', 'lite0_weights_file',
-           'efficientnet_lite', 'efficientnet_lite0', 'resnet34_state_dict', 'resnet34', 'Backbone',
-           'register_backbone', 'get_backbone', 'imagenet_tensor']
+__all__ = ['LITE_SIZES', 'RESNET34_URL', 'BACKBONES', 'TIMM_PREFIX', 'lukemelas_to_timm', 'lite_weights_file',
+           'lite0_weights_file', 'efficientnet_lite', 'efficientnet_lite0', 'resnet34_state_dict', 'resnet34',
+           'Backbone', 'register_backbone', 'get_backbone', 'load_weights_file', 'cached_timm_weights', 'timm_backbone',
+           'imagenet_tensor']
 
 # %% ../nbs/02_backbones.ipynb #1cc73f40
 _TOP = {'_conv_stem': 'conv_stem', '_bn0': 'bn1', '_conv_head': 'conv_head', '_bn1': 'bn2', '_fc': 'classifier'}
@@ -137,8 +138,9 @@ def register_backbone(bb:Backbone):
     BACKBONES[bb.name] = bb; return bb
 
 def get_backbone(name:str|Backbone='efficientnet_lite0') -> Backbone:
-    "The registered `Backbone` called `name`."
+    "The registered `Backbone` called `name`; `timm:NAME` registers timm model NAME on first use (see `timm_backbone`)."
     if isinstance(name, Backbone): return name
+    if isinstance(name, str) and name.startswith('timm:') and name not in BACKBONES: return timm_backbone(name)
     if name not in BACKBONES:
         raise ImageSimilarityError(f"unknown backbone {name!r}; registered: {', '.join(sorted(BACKBONES))}")
     return BACKBONES[name]
@@ -151,6 +153,73 @@ for _v, _size in LITE_SIZES.items():   # Lite0 (the default), Lite1, Lite2: weig
                                partial(efficientnet_lite, _v), partial(efficientnet_lite, _v, num_classes=0, global_pool='')))
 register_backbone(Backbone('resnet34', 512, ImageSpec(224, (0.485, 0.456, 0.406), (0.229, 0.224, 0.225), 'squish'),
                            resnet34, _resnet34_body));
+
+# %% ../nbs/02_backbones.ipynb #3e5c0a47
+TIMM_PREFIX = 'timm:'
+
+def load_weights_file(path, # A `.safetensors` file, or a PyTorch file holding a state dict
+                     ) -> dict:
+    "The state dict in `path`; PyTorch files are read with `weights_only=True` (no code runs)."
+    path = Path(path).expanduser()
+    if not path.is_file(): raise WeightsUnavailableError(f"{path}: no such weights file")
+    try:
+        if path.suffix == '.safetensors':
+            from safetensors.torch import load_file
+            sd = load_file(str(path))
+        else: sd = torch.load(path, map_location='cpu', weights_only=True)
+    except Exception as e: raise WeightsUnavailableError(f"{path}: not a readable weights file ({type(e).__name__}: {str(e)[:200]})") from None
+    for k in ('state_dict', 'model', 'state_dict_ema'):   # training checkpoints wrap the weights
+        if isinstance(sd, dict) and isinstance(sd.get(k), dict): sd = sd[k]; break
+    if not isinstance(sd, dict) or not sd or not all(isinstance(v, torch.Tensor) for v in sd.values()):
+        raise WeightsUnavailableError(f"{path}: holds no state dict of tensors")
+    return sd
+
+def cached_timm_weights(name:str, # timm model name, with or without a pretrained tag
+                        cache_dir=None, # Hugging Face hub cache (default: its usual place)
+                       ) -> Path|None:
+    "The weights file that `timm.create_model(name, pretrained=True)` left in the Hugging Face or torch hub cache, if any."
+    import timm
+    from huggingface_hub import try_to_load_from_cache
+    cfg = timm.models.get_pretrained_cfg(name)
+    if cfg is None: return None
+    if cfg.hf_hub_id:
+        for fname in dict.fromkeys([cfg.hf_hub_filename or 'model.safetensors', 'model.safetensors', 'pytorch_model.bin']):
+            f = try_to_load_from_cache(cfg.hf_hub_id, fname, cache_dir=cache_dir)
+            if isinstance(f, str): return Path(f)
+    if cfg.url and cache_dir is None:
+        f = Path(torch.hub.get_dir())/'checkpoints'/cfg.url.split('/')[-1]
+        if f.is_file(): return f
+    return None
+
+def timm_backbone(name:str, # A timm model name, e.g. 'convnext_tiny' or 'resnet50.a1_in1k' ('timm:' in front is allowed)
+                  weights=None, # A local weights file; `None`: the timm / Hugging Face cache
+                  cache_dir=None, # Hugging Face hub cache to look in (default: its usual place)
+                 ) -> Backbone:
+    "Register timm CNN `name` as the backbone `timm:name`, its ImageNet weights from `weights` or the cache."
+    import timm
+    name = name[len(TIMM_PREFIX):] if name.startswith(TIMM_PREFIX) else name
+    try: probe = timm.create_model(name, pretrained=False, num_classes=0, global_pool='')
+    except (RuntimeError, ValueError) as e: raise ImageSimilarityError(f"unknown timm model {name!r} ({e})") from None
+    cfg = probe.pretrained_cfg; size = int(cfg.get('input_size', (3, 224, 224))[-1])
+    with torch.no_grad(): out = probe.eval()(torch.zeros(1, 3, size, size))
+    if out.ndim != 4: raise ImageSimilarityError(f"timm model {name!r} gives {out.ndim}-d features, not a feature map: only CNNs can be bodies")
+    spec = ImageSpec(size, tuple(cfg.get('mean', (0.485, 0.456, 0.406))), tuple(cfg.get('std', (0.229, 0.224, 0.225))), 'squish')
+    def make(pretrained, **kw):
+        m = timm.create_model(name, pretrained=False, **kw)
+        if not pretrained: return m
+        f = weights if weights is not None else cached_timm_weights(name, cache_dir)
+        if f is None:
+            raise WeightsUnavailableError(f"no ImageNet weights for timm model {name!r} on this machine: pass weights='path/to/model.safetensors' "
+                                          f"(or a .pth state dict) to timm_backbone (on the command line: --backbone-weights FILE), or run "
+                                          f"timm.create_model({name!r}, pretrained=True) once on a "
+                                          "machine with a network and copy its Hugging Face cache here")
+        sd = load_weights_file(f)
+        try: missing, _ = m.load_state_dict(sd, strict=False)   # the body has no classifier: extra tensors are fine
+        except RuntimeError as e:                                                   # shapes that do not fit
+            raise WeightsUnavailableError(f"{f}: not weights for timm model {name!r}: {str(e).splitlines()[1].strip()[:200]}") from None
+        if missing: raise WeightsUnavailableError(f"{f}: not weights for timm model {name!r}: {len(missing)} tensor(s) missing, e.g. {missing[0]!r}")
+        return m
+    return register_backbone(Backbone(TIMM_PREFIX + name, int(out.shape[1]), spec, make, partial(make, num_classes=0, global_pool='')))
 
 # %% ../nbs/02_backbones.ipynb #78d7a2ff
 def imagenet_tensor(img, # Anything `load_image` accepts

@@ -32,7 +32,9 @@ def image_similarity_build(argv=None, # Arguments (default: the command line)
     a = _parser('image_similarity_build', image_similarity_build.__doc__, [
         (['--data-path'], dict(help='folder of class folders (default: Caltech-101 via fastai untar_data)')),
         (['--model-dir', '--out-dir'], dict(default='models/caltech101', help='model directory to write (default: %(default)s)')),
-        (['--backbone'], dict(default='efficientnet_lite0', help='registered backbone (default: %(default)s)')),
+        (['--backbone'], dict(default='efficientnet_lite0', help="registered backbone, or timm:NAME for any timm CNN whose weights are "
+                                                                 "in the timm / Hugging Face cache (default: %(default)s)")),
+        (['--backbone-weights'], dict(metavar='FILE', help='weights file (.safetensors or a .pth state dict) for a timm:NAME backbone')),
         (['--size'], dict(type=int, help="input side in pixels (default: the backbone's)")),
         (['--epochs'], dict(type=int, default=25, help='epochs of head training (default: %(default)s)')),
         (['--seed'], dict(type=int, default=42, help='seed of the 80/20 split and the training (default: %(default)s)')),
@@ -57,7 +59,13 @@ def image_similarity_build(argv=None, # Arguments (default: the command line)
                   + f"; {len(s):,} images in {a.model_dir}", flush=True)
             return
         from image_similarity.pipeline import build
-        build(a.data_path, a.model_dir, a.backbone, a.size, a.seed, a.epochs, force=a.force, progress=tty,
+        backbone = a.backbone
+        if a.backbone_weights:
+            from image_similarity.core import ImageSimilarityError
+            if not a.backbone.startswith('timm:'): raise ImageSimilarityError(f"--backbone-weights is for a timm:NAME backbone, not {a.backbone!r}")
+            from image_similarity.backbones import timm_backbone
+            backbone = timm_backbone(a.backbone, weights=a.backbone_weights)
+        build(a.data_path, a.model_dir, backbone, a.size, a.seed, a.epochs, force=a.force, progress=tty,
               log=None if tty else (lambda msg: print(msg, flush=True)), labels=a.labels, dim=a.dim, update_files=a.update, chunk=a.chunk)
     _run(main)
 
