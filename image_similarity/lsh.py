@@ -321,8 +321,9 @@ if numba is not None:
                 for j in range(w): d += _popcount(codes[i, j] ^ q[j])
                 if d <= t:
                     if m >= cap: return -1
-                    rows[m] = i; ds[m] = d; m += 1
-                    for j in range(w): pc[m - 1, j] = codes[i, j]
+                    rows[m] = i; ds[m] = d
+                    for j in range(w): pc[m, j] = codes[i, j]
+                    m += 1
         return m
 
     @numba.njit(cache=True, nogil=True, fastmath=True)
@@ -459,7 +460,6 @@ class LSHIndex:
         "The ids of the stored vectors, in storage order."
         return self._ids[:self._n]
 
-
     def _prep(self, x, name='vectors'):
         x = as_vectors(x, self.dim, name)
         if self.metric == 'cosine':
@@ -470,10 +470,10 @@ class LSHIndex:
 
 # %% ../nbs/05_lsh.ipynb #4020fee7
 @patch
-def vectors(self:LSHIndex, rows=None, # Storage rows (default: all)
+def vectors(self:LSHIndex, rows=None, # Storage rows: indices or a slice (default: all)
            ) -> np.ndarray:
     "The stored vectors as float32 (unit length for cosine), in storage order."
-    rows = slice(0, self._n) if rows is None else np.asarray(rows)
+    rows = slice(0, self._n) if rows is None else rows if isinstance(rows, slice) else np.asarray(rows)
     return decode_vectors(self._vecs[:self._n][rows], self._scale[:self._n][rows])
 
 # %% ../nbs/05_lsh.ipynb #38d32304
@@ -486,14 +486,19 @@ def _grow(a, n):
     new[:len(a)] = a
     return new
 
-def _fit(self:LSHIndex, x:np.ndarray, max_sample:int=100_000):
-    "Fit on vectors already normalised by `_prep`."
-    if len(x) == 0: raise VectorError("fit: no vectors to fit on")
-    self.mean = x.mean(0, dtype=np.float64).astype(np.float32)
-    if len(x) > max_sample: x = x[np.sort(np.random.default_rng(self.seed).choice(len(x), max_sample, replace=False))]
+_BLOCK = 65536   # stored rows decoded at a time: never all ten million as float32 at once
+
+def _fit(self:LSHIndex, x:np.ndarray|None, max_sample:int=100_000):
+    "Fit on vectors already normalised by `_prep`, or (`x=None`) on the stored ones, read a block at a time."
+    n = self._n if x is None else len(x)
+    if n == 0: raise VectorError("fit: no vectors to fit on")
+    blocks = [slice(i, min(i + _BLOCK, self._n)) for i in range(0, self._n, _BLOCK)]
+    mean = x.mean(0, dtype=np.float64) if x is not None else sum(self.vectors(b).sum(0, dtype=np.float64) for b in blocks) / n
+    self.mean = mean.astype(np.float32)
+    rows = np.sort(np.random.default_rng(self.seed).choice(n, max_sample, replace=False)) if n > max_sample else None
+    x = self.vectors(rows) if x is None else x if rows is None else x[rows]
     self.thresholds = np.median((x - self.mean) @ self.planes.T, axis=0).astype(np.float32)
-    if self._n: self._codes[:self._n] = np.concatenate([hash_vectors(self.vectors(np.arange(i, min(i + 65536, self._n))), self.planes, self.mean, self.thresholds)
-                                                        for i in range(0, self._n, 65536)])
+    for b in blocks: self._codes[b] = hash_vectors(self.vectors(b), self.planes, self.mean, self.thresholds)
     return self
 
 @patch
@@ -501,7 +506,7 @@ def fit(self:LSHIndex, vectors=None, # Sample to fit on; `None`: the stored vect
         max_sample:int=100_000, # Rows used for the per-bit medians (a seeded random subset)
         ):
     "Set the centre and the per-bit thresholds used for hashing, and rehash what is stored. Returns `self`."
-    with self._lock: return _fit(self, self._prep(vectors) if vectors is not None else self.vectors(), max_sample)
+    with self._lock: return _fit(self, self._prep(vectors) if vectors is not None else None, max_sample)
 
 @patch
 def reserve(self:LSHIndex, n:int, # Total number of vectors the index will hold
