@@ -1,12 +1,12 @@
 """Train the default model on the whole of Caltech-101 with the fast path and measure it.
 
-    python bench/train.py [--model-dir models/caltech101] [--epochs 25] [--skip-train]
+    python bench/train.py [--model-dir models/caltech101] [--preset quality] [--epochs 25] [--skip-train]
 
 Prints a table and writes bench/results/train.json: validation accuracy; retrieval quality of the
 embeddings with the validation images as queries and the training split as the gallery (so no query can
 find itself or another validation image), same label = relevant, exact cosine search: P@1, P@5, P@10 and
 mAP@10 macro-averaged (per class, then over classes) with the micro averages beside them, and the ten
-worst classes; embedding throughput decode -> vector with ONNX Runtime and PyTorch eager in the same
+worst classes (`train.retrieval_metrics`, with the query expansion the model directory was built with); embedding throughput decode -> vector with ONNX Runtime and PyTorch eager in the same
 run; and the wall time of the fast path."""
 import argparse, json, time, os, warnings
 from pathlib import Path
@@ -15,36 +15,22 @@ warnings.filterwarnings('ignore')
 from image_similarity.pipeline import build
 from image_similarity.store import ModelDir
 from image_similarity.embed import Embedder
-
-def retrieval(emb, labels, split, ks=(1, 5, 10)):
-    "Macro and micro P@k and mAP@10 of exact cosine search: validation images query the training split."
-    g, q = np.flatnonzero(split == 'train'), np.flatnonzero(split == 'valid')
-    x = emb / np.linalg.norm(emb, axis=1, keepdims=True)
-    top = np.argsort(-(x[q] @ x[g].T), axis=1, kind='stable')[:, :max(ks)]
-    rel = labels[g][top] == labels[q][:, None]
-    per_query = {f'P@{k}': rel[:, :k].mean(1) for k in ks}
-    prec = np.cumsum(rel, 1) / np.arange(1, rel.shape[1] + 1)
-    per_query['mAP@10'] = (prec * rel).sum(1) / np.maximum(rel.sum(1), 1)
-    ql = labels[q]; classes = np.unique(ql)
-    per_class = {c: float(per_query['P@5'][ql == c].mean()) for c in classes}
-    return dict(macro={m: float(np.mean([v[ql == c].mean() for c in classes])) for m, v in per_query.items()},
-                micro={m: float(v.mean()) for m, v in per_query.items()},
-                worst10_P5={c: round(per_class[c], 3) for c in sorted(classes, key=per_class.get)[:10]},
-                n_queries=int(len(q)), n_gallery=int(len(g)), n_classes=int(len(classes)))
+from image_similarity.train import retrieval_metrics
 
 def main():
     p = argparse.ArgumentParser(); p.add_argument('--model-dir', default='models/caltech101')
-    p.add_argument('--epochs', type=int, default=25); p.add_argument('--skip-train', action='store_true')
+    p.add_argument('--epochs', type=int, default=25); p.add_argument('--skip-train', action='store_true'); p.add_argument('--preset', default='quality')
     p.add_argument('--no-label-smoothing', action='store_true'); p.add_argument('--n-throughput', type=int, default=192)
     a = p.parse_args()
     res = {}
     if not a.skip_train:
-        m = build(model_dir=a.model_dir, epochs=a.epochs, label_smoothing=not a.no_label_smoothing, force=True, progress=False)
+        m = build(model_dir=a.model_dir, epochs=a.epochs, label_smoothing=not a.no_label_smoothing, force=True, progress=False, preset=a.preset)
         res.update(n_images=len(m.items), skipped=len(m.info['skipped']), seconds=m.info['seconds'])
     m = ModelDir.load(a.model_dir)
     items = m.items; labels = items.label.to_numpy()
     res['valid_accuracy'] = m.info['valid_accuracy']
-    res['retrieval'] = retrieval(m.embeddings, labels, items.split.to_numpy())
+    res['post'] = m.config.get('post'); res['backbone'] = m.config['backbone']
+    res['retrieval'] = retrieval_metrics(m.embeddings, labels, items.split.to_numpy() == 'valid', expand=(m.config.get('post') or {}).get('expand', 0))
     files = [m.root/f for f in items.path[:a.n_throughput]]
     tp = {}
     for eng in ('onnx', 'torch'):
@@ -63,7 +49,8 @@ def main():
     print(f"| validation accuracy | {res['valid_accuracy']:.2%} |")
     r = res['retrieval']
     for k in r['macro']: print(f"| {k}, macro (micro), validation queries vs training gallery, exact cosine | {r['macro'][k]:.3f} ({r['micro'][k]:.3f}) |")
-    print(f"| ten worst classes, P@5 | {', '.join(f'{c} {v:.2f}' for c, v in r['worst10_P5'].items())} |")
+    print(f"| model | {res['backbone']}, post-processing {res['post']} |")
+    print(f"| ten worst classes, P@5 | {', '.join(f'{c} {v:.2f}' for c, v in r['worst_P5'].items())} |")
     for eng in ('onnx', 'torch'): print(f"| embedding throughput, {eng} (decode -> vector) | {tp[eng]['images_per_s']} img/s |")
     print(f"| ONNX Runtime / PyTorch eager | {tp['speedup_onnx_vs_torch']}x (max abs diff {tp['max_abs_diff_onnx_torch']:.1e}) |")
     if 'seconds' in res: print(f"| fast path wall time (features, head, total) | {res['seconds']} s |")

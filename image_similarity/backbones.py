@@ -9,15 +9,15 @@ from functools import partial
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
-import torch, torch.nn as nn
+import torch, torch.nn as nn, torch.nn.functional as F
 from .core import ImageSimilarityError, WeightsUnavailableError
 from .data import ImageSpec, load_image
 
 # %% auto #0
-__all__ = ['LITE_SIZES', 'RESNET34_URL', 'BACKBONES', 'TIMM_PREFIX', 'lukemelas_to_timm', 'lite_weights_file',
+__all__ = ['LITE_SIZES', 'RESNET34_URL', 'BACKBONES', 'COMBINE', 'TIMM_PREFIX', 'lukemelas_to_timm', 'lite_weights_file',
            'lite0_weights_file', 'efficientnet_lite', 'efficientnet_lite0', 'resnet34_state_dict', 'resnet34',
            'Backbone', 'register_backbone', 'get_backbone', 'load_weights_file', 'cached_timm_weights', 'timm_backbone',
-           'imagenet_tensor']
+           'MultiBody', 'combined_backbone', 'imagenet_tensor']
 
 # %% ../nbs/02_backbones.ipynb #1cc73f40
 _TOP = {'_conv_stem': 'conv_stem', '_bn0': 'bn1', '_conv_head': 'conv_head', '_bn1': 'bn2', '_fc': 'classifier'}
@@ -132,15 +132,17 @@ class Backbone:
         return self.make_classifier(pretrained)
 
 BACKBONES:dict = {}
+COMBINE = '+'   # 'a+b': backbones a and b side by side (see `combined_backbone`)
 
 def register_backbone(bb:Backbone):
     "Make `bb` available to `get_backbone(bb.name)`."
     BACKBONES[bb.name] = bb; return bb
 
 def get_backbone(name:str|Backbone='efficientnet_lite0') -> Backbone:
-    "The registered `Backbone` called `name`; `timm:NAME` registers timm model NAME on first use (see `timm_backbone`)."
+    "The registered `Backbone` called `name`; `timm:NAME` (see `timm_backbone`) and `a+b` (see `combined_backbone`) register on first use."
     if isinstance(name, Backbone): return name
     if isinstance(name, str) and name.startswith('timm:') and name not in BACKBONES: return timm_backbone(name)
+    if isinstance(name, str) and COMBINE in name and name not in BACKBONES: return combined_backbone(name)
     if name not in BACKBONES:
         raise ImageSimilarityError(f"unknown backbone {name!r}; registered: {', '.join(sorted(BACKBONES))}")
     return BACKBONES[name]
@@ -220,6 +222,42 @@ def timm_backbone(name:str, # A timm model name, e.g. 'convnext_tiny' or 'resnet
         if missing: raise WeightsUnavailableError(f"{f}: not weights for timm model {name!r}: {len(missing)} tensor(s) missing, e.g. {missing[0]!r}")
         return m
     return register_backbone(Backbone(TIMM_PREFIX + name, int(out.shape[1]), spec, make, partial(make, num_classes=0, global_pool='')))
+
+# %% ../nbs/02_backbones.ipynb #12d7000f
+class MultiBody(nn.Module):
+    "Several bodies on one input: each sees it in its own normalisation; their feature maps are stacked along channels."
+    def __init__(self, bodies, # The members' feature extractors
+                 specs, # The `ImageSpec` each member was trained with
+                 spec:ImageSpec, # The one the input is normalised with
+                ):
+        super().__init__()
+        self.bodies, self.renorm = nn.ModuleList(bodies), []
+        for i, s in enumerate(specs):   # x_i = (x * std + mean - mean_i) / std_i
+            a = torch.tensor(spec.std) / torch.tensor(s.std); b = (torch.tensor(spec.mean) - torch.tensor(s.mean)) / torch.tensor(s.std)
+            self.register_buffer(f'scale{i}', a.view(1, 3, 1, 1)); self.register_buffer(f'shift{i}', b.view(1, 3, 1, 1))
+            self.renorm.append(bool((a != 1).any() or (b != 0).any()))
+    def forward(self, x):
+        maps = []
+        for i, body in enumerate(self.bodies):
+            xi = x * getattr(self, f'scale{i}') + getattr(self, f'shift{i}') if self.renorm[i] else x
+            m = body(xi)
+            if maps and m.shape[-2:] != maps[0].shape[-2:]: m = F.interpolate(m, size=tuple(maps[0].shape[-2:]), mode='nearest')
+            maps.append(m)
+        return torch.cat(maps, 1)
+
+def _no_classifier(name, pretrained=True):
+    raise ImageSimilarityError(f"{name}: a combination has no ImageNet classifier of its own; check each member's "
+                               "with get_backbone(member).classifier()")
+
+def combined_backbone(*names:str, # Registered backbones (or one name 'a+b')
+                     ) -> Backbone:
+    "Register `names` run side by side on one input as the backbone `'a+b'`: feature maps stacked along channels."
+    if len(names) == 1 and isinstance(names[0], str): names = tuple(names[0].split(COMBINE))
+    if len(names) < 2: raise ImageSimilarityError(f"combined_backbone{names!r}: needs at least two backbones")
+    bbs = [get_backbone(n) for n in names]
+    name = COMBINE.join(b.name for b in bbs); spec = max(bbs, key=lambda b: b.spec.size).spec   # the first of the largest
+    body = lambda pretrained=True: MultiBody([b.body(pretrained) for b in bbs], [b.spec for b in bbs], spec)
+    return register_backbone(Backbone(name, sum(b.n_features for b in bbs), spec, partial(_no_classifier, name), body))
 
 # %% ../nbs/02_backbones.ipynb #78d7a2ff
 def imagenet_tensor(img, # Anything `load_image` accepts

@@ -32,8 +32,14 @@ def image_similarity_build(argv=None, # Arguments (default: the command line)
     a = _parser('image_similarity_build', image_similarity_build.__doc__, [
         (['--data-path'], dict(help='folder of class folders (default: Caltech-101 via fastai untar_data)')),
         (['--model-dir', '--out-dir'], dict(default='models/caltech101', help='model directory to write (default: %(default)s)')),
-        (['--backbone'], dict(default='efficientnet_lite0', help="registered backbone, or timm:NAME for any timm CNN whose weights are "
-                                                                 "in the timm / Hugging Face cache (default: %(default)s)")),
+        (['--preset'], dict(default='quality', help="'quality': EfficientNet-Lite0 + Lite2, proxy-anchor head, whitening and query "
+                                                    "expansion; 'fast': Lite0, cross-entropy head, the same steps (default: %(default)s)")),
+        (['--backbone'], dict(help="registered backbone ('a+b' for two side by side), or timm:NAME for any timm CNN whose weights are "
+                                   "in the timm / Hugging Face cache (default: the preset's)")),
+        (['--loss'], dict(choices=('ce', 'proxy_anchor'), help="head loss (default: the preset's)")),
+        (['--whiten'], dict(type=float, metavar='SHRINK', help="whitening shrink; 0: no whitening (default: the preset's)")),
+        (['--expand'], dict(type=int, metavar='N', help="query expansion over the top N results; 0: none (default: the preset's)")),
+        (['--tta'], dict(action='store_true', help='flip test-time augmentation: each image averaged with its mirror (twice the embedding work per image)')),
         (['--backbone-weights'], dict(metavar='FILE', help='weights file (.safetensors or a .pth state dict) for a timm:NAME backbone')),
         (['--size'], dict(type=int, help="input side in pixels (default: the backbone's)")),
         (['--epochs'], dict(type=int, default=25, help='epochs of head training (default: %(default)s)')),
@@ -62,11 +68,14 @@ def image_similarity_build(argv=None, # Arguments (default: the command line)
         backbone = a.backbone
         if a.backbone_weights:
             from image_similarity.core import ImageSimilarityError
-            if not a.backbone.startswith('timm:'): raise ImageSimilarityError(f"--backbone-weights is for a timm:NAME backbone, not {a.backbone!r}")
+            if not (a.backbone or '').startswith('timm:'):
+                raise ImageSimilarityError(f"--backbone-weights is for a timm:NAME backbone (--backbone timm:NAME), not {a.backbone or 'the preset' + chr(39) + 's'}")
             from image_similarity.backbones import timm_backbone
             backbone = timm_backbone(a.backbone, weights=a.backbone_weights)
         build(a.data_path, a.model_dir, backbone, a.size, a.seed, a.epochs, force=a.force, progress=tty,
-              log=None if tty else (lambda msg: print(msg, flush=True)), labels=a.labels, dim=a.dim, update_files=a.update, chunk=a.chunk)
+              log=None if tty else (lambda msg: print(msg, flush=True)), labels=a.labels, dim=a.dim, update_files=a.update, chunk=a.chunk,
+              preset=a.preset, loss=a.loss, tta=True if a.tta else None, expand=a.expand,
+              whiten=None if a.whiten is None else (a.whiten or False))
     _run(main)
 
 # %% ../nbs/09_cli.ipynb #1cf32293

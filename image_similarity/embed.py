@@ -14,6 +14,7 @@ import torch, torch.nn as nn
 from .core import ImageSimilarityError, ImageLoadError, IndexFormatError, atomic_write
 from .data import load_image, ImageSpec
 from .store import ModelDir
+from .postprocess import PostProcess
 
 # %% auto #0
 __all__ = ['EMB_LAYER', 'preprocess', 'iter_batches', 'split_head', 'EmbeddingModel', 'export_onnx', 'OnnxEngine', 'TorchEngine',
@@ -216,7 +217,7 @@ class Embedder:
                  trust:bool=False, # engine='torch' unpickles learner.pkl, which can run code: only for directories you trust
                 ):
         self.model_dir = md = model_dir if isinstance(model_dir, ModelDir) else ModelDir.load(model_dir)
-        self.spec = md.spec
+        self.spec, self.post = md.spec, PostProcess.load(md.config, md.read)   # flip TTA and whitening, as built
         if engine == 'onnx': self.engine = OnnxEngine(md.read('model.onnx'), threads)   # the verified bytes
         elif engine == 'torch' and 'learner.pkl' not in md.files:
             raise ImageSimilarityError(f"{md.path}: engine='torch' needs learner.pkl, which only a fine-tuned model directory has; use engine='onnx'")
@@ -236,7 +237,8 @@ class Embedder:
                  progress:bool=False, # Progress bar
                  checkpoint:Checkpoint|None=None, # Resumable: finished chunks are kept there (see `Checkpoint`)
                 ) -> Embedded:
-        "Embeddings and logits of the readable items, their positions, and the errors."
-        outs, pos, errs = run_engine(self.engine, items, self.spec, bs, progress=progress, checkpoint=checkpoint)
-        lg = outs[1] if len(outs) > 1 else np.zeros((len(pos), 0), np.float32)   # an unlabelled model has no logits
-        return Embedded(outs[0], lg, pos, errs)
+        "Embeddings (post-processed as the model directory says) and logits of the readable items, their positions, and the errors."
+        tta = self.post.tta
+        outs, pos, errs = run_engine(self.engine, items, self.spec, bs, flip=tta, progress=progress, checkpoint=checkpoint)
+        lg = (outs[1].mean(1) if tta else outs[1]) if len(outs) > 1 else np.zeros((len(pos), 0), np.float32)   # unlabelled: no logits
+        return Embedded(self.post(outs[0]), lg, pos, errs)

@@ -18,9 +18,25 @@ from .train import fast_train, fit_pretrained
 from .sync import sync_to_disk
 
 # %% auto #0
-__all__ = ['build']
+__all__ = ['PRESETS', 'DEFAULT_PRESET', 'UNLABELLED_BACKBONE', 'resolve_preset', 'build']
 
 # %% ../nbs/07_pipeline.ipynb #ebed820b
+PRESETS = {   # measured by bench/presets.py (README: "Presets")
+    'quality': dict(backbone='efficientnet_lite0+efficientnet_lite2', loss='proxy_anchor', tta=False, whiten=1.0, expand=10),
+    'fast': dict(backbone='efficientnet_lite0', loss='ce', tta=False, whiten=3.0, expand=10),
+}
+DEFAULT_PRESET = 'quality'
+UNLABELLED_BACKBONE = 'efficientnet_lite0'   # without labels, whatever the preset (its duplicate threshold is calibrated)
+
+def resolve_preset(preset:str=DEFAULT_PRESET, # A key of `PRESETS`
+                   **given, # Settings given explicitly (`None`: the preset's)
+                  ) -> dict:
+    "The preset's settings, overridden by those given; `whiten=False` or `expand=0` switch a step off."
+    if preset not in PRESETS: raise ImageSimilarityError(f"preset={preset!r}: use one of {', '.join(PRESETS)}")
+    out = dict(PRESETS[preset]) | {k: v for k, v in given.items() if v is not None}
+    if out['whiten'] is False: out['whiten'] = None
+    return out
+
 def _same_but_files(a:dict, b:dict) -> bool:
     "Do two configs differ only in the files (fingerprint, data folder)?"
     drop = lambda c: {k: v for k, v in c.items() if k not in ('fingerprint', 'data_path')}
@@ -28,7 +44,7 @@ def _same_but_files(a:dict, b:dict) -> bool:
 
 def build(data_path=None, # Folder of images; `None`: Caltech-101 via `untar_data`
           model_dir='models/caltech101', # Model directory to write (or reuse)
-          backbone:str='efficientnet_lite0', # Registered backbone
+          backbone:str|None=None, # Registered backbone (`None`: the preset's)
           size:int|None=None, # Input side in pixels; `None`: the backbone's
           seed:int=42, # Split and training seed
           epochs:int=25, # Epochs of head training
@@ -46,11 +62,18 @@ def build(data_path=None, # Folder of images; `None`: Caltech-101 via `untar_dat
           dim:int|None=512, # Without labels: embedding size after PCA (`None`: all pooled features)
           update_files:bool=False, # When only the files changed, sync the directory (see `update`) instead of rebuilding
           chunk:int=1000, # Images per saved chunk of feature extraction: a killed build resumes from the last one
+          preset:str=DEFAULT_PRESET, # 'quality' or 'fast' (see `PRESETS`): backbone, loss and post-processing
+          loss:str|None=None, # Head loss, 'ce' or 'proxy_anchor' (`None`: the preset's)
+          tta:bool|None=None, # Flip TTA (`None`: the preset's)
+          whiten:float|bool|None=None, # Whitening shrink; `False`: none (`None`: the preset's)
+          expand:int|None=None, # Query expansion over this many results; 0: none (`None`: the preset's)
          ) -> ModelDir:
     "Data -> training (or none) -> embeddings -> LSH index -> `model_dir`, reused when nothing changed, synced on request."
     t0, say = time.time(), (log or (lambda msg: None))
     loud = progress or log is not None
-    bb = get_backbone(backbone); spec = bb.spec if size is None else dataclasses.replace(bb.spec, size=size)
+    ps = resolve_preset(preset, backbone=backbone, loss=loss, tta=tta, whiten=whiten, expand=expand)
+    spec_of = lambda bb: bb.spec if size is None else dataclasses.replace(bb.spec, size=size)
+    bb = get_backbone(ps['backbone']); spec = spec_of(bb)   # checked before any work
     root = caltech101(data_path)
     check_replaceable(model_dir)             # before any work: a folder of other files is never replaced
     if Path(model_dir).resolve().is_relative_to(root.resolve()):
@@ -59,9 +82,12 @@ def build(data_path=None, # Folder of images; `None`: Caltech-101 via `untar_dat
         files = list_images(root, exclude=exclude) if files is None else L(map(Path, files))
         files, lab, how, why = collection_labels(files, root, labels)
         say(f"listed {len(files):,} images under {root}; {why}")
+        if how == 'none' and backbone is None: bb = get_backbone(UNLABELLED_BACKBONE); spec = spec_of(bb)
         settings = dict(backbone=bb.name, spec=dataclasses.asdict(spec), seed=seed, valid_pct=valid_pct, exclude=sorted(exclude), labels=how)
         if how == 'none': settings |= dict(dim=dim)
-        else: settings |= dict(train=dict(epochs=epochs, lr=lr, flip=flip, label_smoothing=label_smoothing))
+        else:
+            settings |= dict(train=dict(epochs=epochs, lr=lr, flip=flip, label_smoothing=label_smoothing, loss=ps['loss']),
+                             post=dict(tta=bool(ps['tta']), whiten=ps['whiten'], expand=int(ps['expand'])))
         if how == 'csv': settings |= dict(labels_csv=content_hash(labels))
         # the real path: a temporary link to the data (e.g. a CI FASTAI_HOME) may go away
         wanted = canonical(dict(data_path=str(root.resolve()), fingerprint=fingerprint(files, root), **settings, index=index_kw or {}))
@@ -78,7 +104,7 @@ def build(data_path=None, # Folder of images; `None`: Caltech-101 via `untar_dat
                                    f"{len(new.items):,} images, {time.time() - t0:.1f} s", flush=True)
                     return new
             except IndexFormatError as e: say(f"rebuilding {model_dir}: {e}")
-        key = hashlib.sha256(json.dumps([wanted['fingerprint'], bb.name, wanted['spec'], flip and how != 'none']).encode()).hexdigest()
+        key = hashlib.sha256(json.dumps([wanted['fingerprint'], bb.name, wanted['spec'], (flip or bool(ps['tta'])) and how != 'none']).encode()).hexdigest()
         ck = Checkpoint(partial_dir(model_dir), key, chunk)
         if how == 'none':
             t = fit_pretrained(root, bb.name, spec, dim, valid_pct, seed, files, progress=progress, checkpoint=ck)
@@ -86,7 +112,8 @@ def build(data_path=None, # Folder of images; `None`: Caltech-101 via `untar_dat
                 f"in {t.seconds['features']:.0f} s; no labels, nothing trained: PCA to {t.embeddings.shape[1]} dimensions")
         else:
             t = fast_train(root, bb.name, spec, epochs, lr, valid_pct, seed, flip, files, exclude, label_smoothing, progress=progress,
-                           labels=lab if how == 'csv' else None, checkpoint=ck)
+                           labels=lab if how == 'csv' else None, checkpoint=ck, loss=ps['loss'], tta=bool(ps['tta']),
+                           whiten=ps['whiten'], expand=int(ps['expand']))
             say(f"features of {len(t.files):,} images ({len(t.errors)} unreadable{f', {ck.resumed:,} from an earlier run' if ck.resumed else ''}) "
                 f"in {t.seconds['features']:.0f} s; head trained in {t.seconds['head']:.0f} s, validation accuracy {t.valid_accuracy:.2%}")
         ids = np.arange(len(t.files))
@@ -97,11 +124,12 @@ def build(data_path=None, # Folder of images; `None`: Caltech-101 via `untar_dat
             else: export_onnx(EmbeddingModel(t.model), d/'model.onnx', spec.size); t.learner.export(d/'learner.pkl')
             blobs = {n: (d/n).read_bytes() for n in ('model.onnx', 'learner.pkl') if (d/n).exists()}
         blobs['index.lsh'] = index.to_bytes()
+        if t.post.whitening is not None: blobs['whitening.npz'] = t.post.whitening.to_bytes()
         import pandas as pd
         items = pd.DataFrame(dict(path=[f.relative_to(root).as_posix() for f in t.files], label=t.labels,
                                   split=np.where(t.valid, 'valid', 'train'), id=ids, content=hash_files(t.files)))
         info = dict(classes=t.classes, valid_accuracy=t.valid_accuracy, skipped=[str(e) for _, e in t.errors], labels_why=why,
-                    trained_by='fast_train' if how != 'none' else 'fit_pretrained (PCA, no labels)', n_trained=len(items),
+                    trained_by='fast_train' if how != 'none' else 'fit_pretrained (PCA, no labels)', n_trained=len(items), preset=preset,
                     next_id=len(items), seconds={k: round(v, 1) for k, v in t.seconds.items()})
         md = ModelDir(wanted, items, t.embeddings, blobs, info).save(model_dir)
         ck.remove()

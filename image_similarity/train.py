@@ -13,11 +13,12 @@ from fastcore.foundation import L
 from .core import DatasetError
 from .data import ImageSpec, caltech101, list_images, get_dls, folder_label
 from .backbones import get_backbone
-from .embed import split_head, export_onnx, OnnxEngine, TorchEngine, run_engine, Checkpoint
+from .embed import split_head, export_onnx, OnnxEngine, TorchEngine, run_engine, Checkpoint, EMB_LAYER
+from .postprocess import PostProcess, fit_whitening
 
 # %% auto #0
-__all__ = ['build_learner', 'train_reference', 'pooled_body', 'extract_features', 'train_head', 'Trained', 'fast_train',
-           'Projection', 'fit_pca', 'fit_pretrained']
+__all__ = ['LOSSES', 'build_learner', 'train_reference', 'pooled_body', 'extract_features', 'ProxyHead', 'ProxyAnchorLoss',
+           'train_head', 'Trained', 'fast_train', 'Projection', 'fit_pca', 'fit_pretrained', 'retrieval_metrics']
 
 # %% ../nbs/06_train.ipynb #08e8e711
 def build_learner(dls, # Image `DataLoaders` (from `get_dls`)
@@ -68,6 +69,32 @@ def extract_features(files, # Images
     (f,), pos, errs = run_engine(eng, files, spec, bs, flip=flip, progress=progress, checkpoint=checkpoint)
     return (f if flip else f[:, None]), pos, errs
 
+# %% ../nbs/06_train.ipynb #9bb02e82
+class ProxyHead(nn.Module):
+    "Cosine similarities of embeddings to one learned proxy per class: the logits of a proxy-anchor head."
+    def __init__(self, dim:int, # Embedding size
+                 n_classes:int, # Number of proxies
+                ):
+        super().__init__()
+        self.proxies = nn.Parameter(torch.empty(n_classes, dim)); nn.init.kaiming_normal_(self.proxies, mode='fan_out')
+    def forward(self, e): return nn.functional.normalize(e, dim=-1) @ nn.functional.normalize(self.proxies, dim=-1).T
+
+class ProxyAnchorLoss(nn.Module):
+    "Proxy-anchor loss of cosine similarities `[batch, classes]` (from `ProxyHead`) and integer labels."
+    def __init__(self, alpha:float=32, # Scale
+                 delta:float=0.1, # Margin
+                ):
+        super().__init__(); self.alpha, self.delta = alpha, delta
+    def forward(self, sims, y):
+        pos = nn.functional.one_hot(y.long(), sims.shape[1]).bool()
+        zero = torch.zeros((), dtype=sims.dtype, device=sims.device)
+        p = torch.where(pos, torch.exp(-self.alpha * (sims - self.delta)), zero).sum(0)
+        n = torch.where(pos, zero, torch.exp(self.alpha * (sims + self.delta))).sum(0)
+        has = pos.any(0)
+        return torch.log1p(p[has]).sum() / has.sum().clamp_min(1) + torch.log1p(n).sum() / sims.shape[1]
+
+LOSSES = ('ce', 'proxy_anchor')
+
 # %% ../nbs/06_train.ipynb #3236d7f2
 def _valid_mask(files, valid_pct:float, seed:int) -> np.ndarray:
     "True for the validation files: fastai's seeded `RandomSplitter`, the split `get_dls` makes."
@@ -88,16 +115,20 @@ def train_head(feats:np.ndarray, # `[n, views, 2*nf]` pooled features
                lr:float=1e-2, # Maximum learning rate
                bs:int=256, # Batch size
                seed:int=42, # Seed of initialisation, dropout and shuffling
-               label_smoothing:bool=False, # Label-smoothing cross-entropy instead of plain
+               label_smoothing:bool=False, # Label-smoothing cross-entropy instead of plain (loss='ce')
                quiet:bool=False, # No progress bars or tables
                vocab=None, # Class names, for fastai's `ClassificationInterpretation`
+               loss:str='ce', # 'ce' (cross-entropy) or 'proxy_anchor' (pre-ReLU embedding, `ProxyHead` logits)
               ):
-    "Train a fastai head on cached features; returns `(head, learner)`. `head` is a full `create_head` head."
+    "Train a fastai head on cached features; returns `(head, learner)`. `head` is a full `create_head` head (its tail swapped for `loss='proxy_anchor'`)."
     from fastai.vision.all import (create_head, apply_init, Learner, DataLoaders, DataLoader, accuracy, set_seed,
                                    CrossEntropyLossFlat, LabelSmoothingCrossEntropyFlat, CategoryMap)
     set_seed(seed, reproducible=True)
     nf = feats.shape[-1] // 2
+    if loss not in LOSSES: raise ValueError(f"loss={loss!r}: use one of {', '.join(LOSSES)}")
     head = create_head(nf, n_classes); apply_init(head, nn.init.kaiming_normal_)
+    if loss == 'proxy_anchor':   # no ReLU on the embedding; proxies instead of the classifier
+        head = nn.Sequential(*head[:EMB_LAYER], nn.Identity(), ProxyHead(head[EMB_LAYER - 1].out_features, n_classes))
     tr = ~valid
     Xtr = torch.from_numpy(np.ascontiguousarray(feats[tr].reshape(-1, feats.shape[-1])))
     ytr = torch.from_numpy(np.repeat(y[tr], feats.shape[1])).long()
@@ -106,11 +137,18 @@ def train_head(feats:np.ndarray, # `[n, views, 2*nf]` pooled features
     tr_items.vocab = va_items.vocab = CategoryMap(list(vocab) if vocab is not None else list(range(n_classes)), sort=False)
     bs = min(bs, len(tr_items))   # a small dataset still gets full batches, not none
     dls = DataLoaders(DataLoader(tr_items, bs=bs, shuffle=True, drop_last=True), DataLoader(va_items, bs=1024))
-    loss = LabelSmoothingCrossEntropyFlat() if label_smoothing else CrossEntropyLossFlat()
-    learn = Learner(dls, nn.Sequential(*split_head(head, pooled=True)), loss_func=loss, metrics=accuracy)
+    net = nn.Sequential(*split_head(head, pooled=True))
+    if loss == 'proxy_anchor':
+        proxies = head[-1].proxies
+        learn = Learner(dls, net, loss_func=ProxyAnchorLoss(), metrics=accuracy,
+                        splitter=lambda m: [[p for p in m.parameters() if p is not proxies], [proxies]])
+        lrs = slice(lr, 10 * lr)   # the proxies learn 10x faster
+    else:
+        lf = LabelSmoothingCrossEntropyFlat() if label_smoothing else CrossEntropyLossFlat()
+        learn, lrs = Learner(dls, net, loss_func=lf, metrics=accuracy), lr
     if quiet:
-        with learn.no_bar(), learn.no_logging(): learn.fit_one_cycle(epochs, lr)
-    else: learn.fit_one_cycle(epochs, lr)
+        with learn.no_bar(), learn.no_logging(): learn.fit_one_cycle(epochs, lrs)
+    else: learn.fit_one_cycle(epochs, lrs)
     return head.eval(), learn
 
 # %% ../nbs/06_train.ipynb #e49f567c
@@ -128,6 +166,9 @@ class Trained:
     valid_accuracy:float # Accuracy on the validation images
     errors:list # `(file, reason)` of the unreadable images
     seconds:dict # Time of each stage
+    post:PostProcess=None # Flip TTA, whitening and query expansion the embeddings went through (`None`: none)
+    def __post_init__(self):
+        if self.post is None: self.post = PostProcess()
 
 def fast_train(data_path=None, # Folder of class folders; `None`: Caltech-101
                backbone='efficientnet_lite0', # Registered backbone
@@ -144,8 +185,12 @@ def fast_train(data_path=None, # Folder of class folders; `None`: Caltech-101
                progress:bool=True, # Progress bars
                labels=None, # Label of each file (e.g. from a CSV, see `collection_labels`); `None`: its folder
                checkpoint:Checkpoint|None=None, # Resumable feature extraction (see `Checkpoint`)
+               loss:str='ce', # Head loss: 'ce' or 'proxy_anchor' (see `train_head`)
+               tta:bool=False, # Embeddings average each image with its mirror (flip TTA)
+               whiten:float|None=None, # Fit a `Whitening` with this shrink on the training split; `None`: none
+               expand:int=0, # Query expansion over this many results at search time (stored, not used here)
               ) -> Trained:
-    "Fast path: cached features -> fastai head -> assembled model and learner, embeddings of every image."
+    "Fast path: cached features -> fastai head -> assembled model and learner, post-processed embeddings of every image."
     from fastai.vision.all import Learner, accuracy, default_split
     t0 = time.time(); root = caltech101(data_path) if files is None else Path(data_path or Path(files[0]).parent.parent)
     files = list_images(root, exclude=exclude) if files is None else L(map(Path, files))
@@ -155,7 +200,7 @@ def fast_train(data_path=None, # Folder of class folders; `None`: Caltech-101
     if len(folders) < 2: raise DatasetError(f"{root}: all images are in {len(folders)} folder ({', '.join(folders)}); training needs at "
                                             f"least 2 class sub-folders, one per class (e.g. {root}/cats/1.jpg, {root}/dogs/2.jpg)")
     bb = get_backbone(backbone); spec = spec or bb.spec
-    feats, pos, errs = extract_features(files, backbone, spec, flip=flip, engine=engine, progress=progress, checkpoint=checkpoint)
+    feats, pos, errs = extract_features(files, backbone, spec, flip=flip or tta, engine=engine, progress=progress, checkpoint=checkpoint)
     if errs: warnings.warn(f"fast_train: skipped {len(errs)} unreadable image(s): " + '; '.join(e for _, e in errs[:5]))
     t_feat = time.time() - t0
     good = files[list(pos)]
@@ -164,20 +209,23 @@ def fast_train(data_path=None, # Folder of class folders; `None`: Caltech-101
     if len(classes) < 2: raise DatasetError(f"{root}: {len(classes)} class(es) with readable images; need at least 2")
     y = np.searchsorted(classes, labels)
     valid = _valid_mask(good, valid_pct, seed); vidx = np.flatnonzero(valid)
-    head, hlearn = train_head(feats, y, valid, len(classes), epochs, lr, seed=seed, label_smoothing=label_smoothing,
-                              quiet=not progress, vocab=classes)
+    head, hlearn = train_head(feats if flip else feats[:, :1], y, valid, len(classes), epochs, lr, seed=seed,
+                              label_smoothing=label_smoothing, quiet=not progress, vocab=classes, loss=loss)
     t_head = time.time() - t0 - t_feat
     model = nn.Sequential(bb.body(pretrained=True), head).eval()
     to_emb, to_logits = split_head(head, pooled=True)
-    with torch.no_grad():
-        emb = to_emb(torch.from_numpy(np.ascontiguousarray(feats[:, 0]))).numpy()
-        pred = to_logits(torch.from_numpy(emb.copy())).argmax(1).numpy()
+    with torch.no_grad():   # [n, views, 512]: the network's output for the image (and its mirror)
+        raw = np.stack([to_emb(torch.from_numpy(np.ascontiguousarray(feats[:, v]))).numpy() for v in range(2 if tta else 1)], 1)
+        pred = np.mean([to_logits(torch.from_numpy(raw[:, v].copy())).numpy() for v in range(raw.shape[1])], 0).argmax(1)
+    post = PostProcess(tta, None, expand)
+    if whiten is not None: post.whitening = fit_whitening(post(raw)[~valid], whiten)   # the training split only
+    emb = post(raw)
     dls = get_dls(root, spec, files=good, valid_pct=valid_pct, seed=seed, verify=False, num_workers=0,
                   labels=None if labels is None else dict(zip(map(str, good), labels.tolist())))
     assert list(dls.vocab) == classes and set(map(str, dls.valid_ds.items)) == set(map(str, good[list(vidx)]))
     learn = Learner(dls, model, metrics=accuracy, splitter=default_split)
     return Trained(model, learn, hlearn, good, labels, valid, classes, emb, float((pred[valid] == y[valid]).mean()),
-                   [(files[i], e) for i, e in errs], dict(features=t_feat, head=t_head, total=time.time() - t0))
+                   [(files[i], e) for i, e in errs], dict(features=t_feat, head=t_head, total=time.time() - t0), post)
 
 # %% ../nbs/06_train.ipynb #633c4f3e
 class Projection(nn.Module):
@@ -226,3 +274,32 @@ def fit_pretrained(data_path=None, # The collection folder
     model = nn.Sequential(pooled_body(backbone), proj).eval()
     return Trained(model, None, None, good, np.full(len(good), ''), valid, [], emb, None,
                    [(files[i], e) for i, e in errs], dict(features=t_feat, fit=time.time() - t0 - t_feat, total=time.time() - t0))
+
+# %% ../nbs/06_train.ipynb #a16864bc
+def retrieval_metrics(emb:np.ndarray, # `[n, d]` embeddings as the index holds them
+                      labels:np.ndarray, # `[n]` class of each image
+                      valid:np.ndarray, # `[n]` True for the validation images (the queries)
+                      ks=(1, 5, 10), # Precision at these ranks
+                      expand:int=0, # Query expansion over the top `expand` results (0: none)
+                      worst:int=10, # How many of the worst classes (by P@5) to list
+                     ) -> dict:
+    "Macro (per class, then over classes) and micro P@k and mAP@10: validation queries, training gallery, exact cosine."
+    from image_similarity.postprocess import l2n, expand_query
+    labels, valid = np.asarray(labels), np.asarray(valid, bool)
+    g, q = np.flatnonzero(~valid), np.flatnonzero(valid)
+    x = l2n(emb); G, Q = x[g], x[q]; S = Q @ G.T
+    if expand:
+        nb = np.argsort(-S, 1, kind='stable')[:, :expand]
+        Q = np.stack([expand_query(Q[i], G[nb[i]], S[i, nb[i]]) for i in range(len(q))]); S = Q @ G.T
+    m = max(max(ks), 10)
+    top = np.argsort(-S, 1, kind='stable')[:, :m]
+    rel = labels[g][top] == labels[q][:, None]
+    per_query = {f'P@{k}': rel[:, :k].mean(1) for k in ks}
+    r10 = rel[:, :10]; prec = np.cumsum(r10, 1) / np.arange(1, r10.shape[1] + 1)
+    per_query['mAP@10'] = (prec * r10).sum(1) / np.maximum(r10.sum(1), 1)
+    ql = labels[q]; classes = np.unique(ql)
+    p5 = {c: float(rel[ql == c, :5].mean()) for c in classes}
+    return dict(macro={k: float(np.mean([v[ql == c].mean() for c in classes])) for k, v in per_query.items()},
+                micro={k: float(v.mean()) for k, v in per_query.items()},
+                worst_P5={c: round(p5[c], 3) for c in sorted(classes, key=p5.get)[:worst]},
+                n_queries=int(len(q)), n_gallery=int(len(g)), n_classes=int(len(classes)))
