@@ -3,6 +3,7 @@
     bash bench/get_lshash3.sh        # once: lshash3's sdist for the comparison (it does not build)
     python bench/lsh.py [--embeddings models/caltech101/embeddings.npy] [--sizes 100000 1000000] [--big 10000000]
     python bench/lsh.py --only-big       # the 1e7 part again, its rows replaced in bench/results/lsh.json
+    python bench/lsh.py --only-sizes --sizes 100000 1000000   # the 1e5 and 1e6 parts again, their rows replaced
 
 About 45 minutes on a 2-core machine (faiss HNSW's build of 1e6 vectors: 4 minutes; the 1e7 part: 20 minutes).
 
@@ -95,18 +96,22 @@ def m_exact():
         yield ('exact', single, lambda Q: exact_chunked([Xn], Q, K))
     return ('exact NumPy', build, cfgs)
 
-def m_ours(store, misses=(0.05, 0.01), fixed=()):
-    from image_similarity.lsh import LSHIndex
+def m_ours(store, misses=(0.05, 0.01), fixed=(), reaches=(0.3,), cells=True):
+    "Our index; with `cells`, partitioned in its build (k-means cells timed as part of the build), else every query scans all codes."
+    from image_similarity.lsh import LSHIndex, CELLS_MIN
     def build(chunks, n):
-        ix = LSHIndex(512, store=store).reserve(n)
+        ix = LSHIndex(512, store=store, n_cells=None if cells else 0).reserve(n)
         for X in chunks: ix.add(X)
-        return ix, ix._codes[:len(ix)].nbytes + ix._vecs[:len(ix)].nbytes + ix._scale[:len(ix)].nbytes
+        if cells: ix.partition(None if n >= CELLS_MIN else min(1024, max(16, round(n ** 0.5))))   # below CELLS_MIN: forced, to compare
+        return ix, ix._codes[:len(ix)].nbytes + ix._vecs[:len(ix)].nbytes + ix._scale[:len(ix)].nbytes + (ix._cell[:len(ix)].nbytes + 8 * len(ix) + ix._codes[:len(ix)].nbytes if ix.centroids is not None else 0)
     def cfgs(ix):
         for m in misses:
-            yield (f'adaptive miss={m}', lambda q, m=m: ix.search(q, K, miss=m)[1], lambda Q, m=m: ix.search(Q, K, miss=m, threads=1)[1])
+            for rc in (reaches if ix.centroids is not None else (None,)):
+                kw = dict(miss=m) | (dict(reach=rc) if rc else {})
+                yield (f'adaptive miss={m}' + (f' reach={rc}' if rc else ''), lambda q, kw=kw: ix.search(q, K, **kw)[1], lambda Q, kw=kw: ix.search(Q, K, threads=1, **kw)[1])
         for c in fixed:
             yield (f'fixed c={c}', lambda q, c=c: ix.search(q, K, n_candidates=c)[1], lambda Q, c=c: ix.search(Q, K, n_candidates=c, threads=1)[1])
-    return (f'LSHIndex (ours, {store})', build, cfgs)
+    return (f'LSHIndex (ours, {store}{"" if cells else ", full scan"})', build, cfgs)
 
 def m_faiss_lsh(cands):
     import faiss
@@ -197,6 +202,7 @@ def main():
     ap.add_argument('--queries', type=int, default=500); ap.add_argument('--reps', type=int, default=3)
     ap.add_argument('--no-lshash3', action='store_true'); ap.add_argument('--out', default=str(HERE/'results'/'lsh.json'))
     ap.add_argument('--only-big', action='store_true', help='run only the --big size, replacing its rows in --out')
+    ap.add_argument('--only-sizes', action='store_true', help='run only --sizes (no Caltech-101 part, no --big), replacing their rows in --out')
     ap.add_argument('--child'); ap.add_argument('--child-n', type=int); ap.add_argument('--child-queries')
     a = ap.parse_args()
     if a.child: return big_child(a)
@@ -211,8 +217,10 @@ def main():
     results = []
     if a.only_big:
         results = [r for r in json.loads(Path(a.out).read_text())['results'] if r.get('n') != a.big]; a.sizes = []
+    if a.only_sizes:
+        results = [r for r in json.loads(Path(a.out).read_text())['results'] if r.get('n') not in a.sizes or r['dataset'] != 'synthetic-hard']; a.big = 0
     with threadpool_limits(1):
-        if not a.only_big:   # Caltech-101: the real embeddings; queries are perturbed copies of real ones
+        if not (a.only_big or a.only_sizes):   # Caltech-101: the real embeddings; queries are perturbed copies of real ones
             Q = real[r.choice(len(real), min(a.queries, len(real)), replace=False)]
             Qp = np.maximum(Q + r.standard_normal(Q.shape).astype(np.float32) * real.std(0) * 0.1, 0)
             sets = {'in': (Qp, exact_chunked([real], Qp, K))}
@@ -226,7 +234,8 @@ def main():
             print(f"exact ground truth: {time.perf_counter() - t:.0f} s", flush=True)
             sets = {'in': (q_in, G[:len(q_in)]), 'novel': (q_nov, G[len(q_in):])}
             X = np.concatenate(list(synth_chunks(real, n)))
-            ms = [m_exact(), m_ours('float32', fixed=(1000, 2000, 4000)), m_ours('float16'), m_ours('int8', misses=(0.01,)),
+            ms = [m_exact(), m_ours('float32', reaches=(0.1, 0.3, 0.5)), m_ours('float32', fixed=(1000, 2000, 4000), cells=False),
+                  m_ours('float16'), m_ours('int8', misses=(0.01,)),
                   m_faiss_lsh([1000, 2000]), m_hnsw([32, 64, 128, 256])]
             for meth in ms: results += run_method(meth, lambda: [X], n, sets, a.reps, 'synthetic-hard')
             del X; gc.collect()

@@ -15,8 +15,9 @@ try:
 except ImportError: numba = None
 
 # %% auto #0
-__all__ = ['STORES', 'FORMAT_VERSION', 'as_vectors', 'encode_vectors', 'decode_vectors', 'random_hyperplanes', 'pack_bits',
-           'hash_vectors', 'miss_radius', 'default_pool', 'LSHIndex', 'default_candidates']
+__all__ = ['STORES', 'CELLS_MIN', 'FORMAT_VERSION', 'as_vectors', 'encode_vectors', 'decode_vectors', 'random_hyperplanes',
+           'pack_bits', 'hash_vectors', 'miss_radius', 'default_pool', 'default_cells', 'LSHIndex',
+           'default_candidates']
 
 # %% ../nbs/05_lsh.ipynb #2894c707
 def as_vectors(x, # Array-like `[n, dim]` or `[dim]`
@@ -252,36 +253,43 @@ def _adc_np(codes, proj):
     bits = np.unpackbits(codes.view(np.uint8), axis=1, bitorder='little')[:, :len(proj)].astype(np.float32)
     return (2 * bits - 1) @ proj
 
+def _rounds_np(pcodes, rows, ds, vecs, scale, sqn, mean, qv, proj, k, first, most, mrad, euclid):
+    "Reference of the two re-rank rounds over a pool (`rows` with codes `pcodes` at Hamming distances `ds`): distances, rows, re-ranked."
+    m = len(rows); nbits = 64 * pcodes.shape[1]
+    cnt = np.bincount(ds, minlength=nbits + 1).cumsum()          # cnt[h]: pooled codes within distance h
+    h = int(np.argmax(cnt >= min(m, 4 * first)))
+    score = -_adc_np(pcodes, proj); done = np.zeros(m, bool); got_d, got_r = [], []
+    c = min(first, m)
+    for rnd in range(2):
+        elig = np.flatnonzero(ds <= h)
+        sel = elig[np.argsort(score[elig], kind='stable')[:c]]; sel = sel[~done[sel]]; done[sel] = True
+        r = rows[sel]; sdot = (decode_vectors(vecs[r], scale[r]) @ qv).astype(np.float32)
+        dist = np.sqrt(np.maximum(sqn[r] - 2 * sdot + qv @ qv, 0)) if euclid else 1 - sdot
+        got_d.append(dist); got_r.append(r)
+        gd, gr = np.concatenate(got_d), np.concatenate(got_r); o = np.lexsort((gr, gd))[:k]
+        if rnd == 1 or len(o) < k: break
+        kth = gr[o[k - 1]]
+        h = min(int(mrad[_angle_index(decode_vectors(vecs[kth:kth + 1], scale[kth:kth + 1])[0], mean, qv, len(mrad))]), nbits)
+        e = int(cnt[h]); c = min(max(first, e // _GAIN), most, e)
+    D, I = np.full(k, np.inf, np.float32), np.full(k, -1)
+    D[:len(o)], I[:len(o)] = gd[o], gr[o]
+    return D, I, int(done.sum())
+
 def _adaptive_np(codes, vecs, scale, sqn, mean, qcodes, qvecs, projs, k, pool, first, most, mrad, euclid):
     "Reference implementation of the adaptive search: distances, rows and `[nq, 2]` (re-ranked, pooled)."
     n, w = codes.shape; nbits = 64 * w; space = 2 * pool + 1024
     D = np.empty((len(qcodes), k), np.float32); I = np.empty((len(qcodes), k), np.int64); st = np.empty((len(qcodes), 2), np.int64)
     samp = _sample_rows(n)
     for qi in range(len(qcodes)):
-        d = np.bitwise_count(codes ^ qcodes[qi]).sum(1, dtype=np.int64); qv = qvecs[qi]
+        d = np.bitwise_count(codes ^ qcodes[qi]).sum(1, dtype=np.int64)
         if pool >= n: t = nbits
         else:
             cum = np.bincount(d[samp], minlength=nbits + 1).cumsum()
             t = int(np.argmax(cum * n >= pool * len(samp))) if (cum[-1] * n >= pool * len(samp)) else nbits
         while t >= 0 and (d <= t).sum() > space: t -= 1
-        rows = np.flatnonzero(d <= t); ds = d[rows]; m = len(rows)
-        cnt = np.bincount(ds, minlength=nbits + 1).cumsum()          # cnt[h]: pooled codes within distance h
-        h = int(np.argmax(cnt >= min(m, 4 * first)))
-        score = -_adc_np(codes[rows], projs[qi]); done = np.zeros(m, bool); got_d, got_r = [], []
-        c = min(first, m)
-        for rnd in range(2):
-            elig = np.flatnonzero(ds <= h)
-            sel = elig[np.argsort(score[elig], kind='stable')[:c]]; sel = sel[~done[sel]]; done[sel] = True
-            r = rows[sel]; sdot = (decode_vectors(vecs[r], scale[r]) @ qv).astype(np.float32)
-            dist = np.sqrt(np.maximum(sqn[r] - 2 * sdot + qv @ qv, 0)) if euclid else 1 - sdot
-            got_d.append(dist); got_r.append(r)
-            gd, gr = np.concatenate(got_d), np.concatenate(got_r); o = np.lexsort((gr, gd))[:k]
-            if rnd == 1 or len(o) < k: break
-            kth = gr[o[k - 1]]
-            h = min(int(mrad[_angle_index(decode_vectors(vecs[kth:kth + 1], scale[kth:kth + 1])[0], mean, qv, len(mrad))]), nbits)
-            e = int(cnt[h]); c = min(max(first, e // _GAIN), most, e)
-        D[qi], I[qi] = np.full(k, np.inf, np.float32), np.full(k, -1)
-        D[qi, :len(o)], I[qi, :len(o)] = gd[o], gr[o]; st[qi] = (int(done.sum()), m)
+        rows = np.flatnonzero(d <= t)
+        D[qi], I[qi], nr = _rounds_np(codes[rows], rows, d[rows], vecs, scale, sqn, mean, qvecs[qi], projs[qi], k, first, most, mrad, euclid)
+        st[qi] = (nr, len(rows))
     return D, I, st
 
 # %% ../nbs/05_lsh.ipynb #46b78eb2
@@ -349,7 +357,7 @@ if numba is not None:
 
     @numba.njit(cache=True, nogil=True, fastmath=True)
     def _rounds(pc, vecs, scale, sqn, mean, qv, proj, rows, ds, m, k, first, most, mrad, euclid):
-        "The two re-rank rounds over a pool of `m` rows (`rows`, in row order, at Hamming distances `ds`, with codes `pc`). Distances, rows, re-ranked."
+        "The two re-rank rounds over a pool of `m` rows (`rows`, at Hamming distances `ds`, with codes `pc`; ties go to the earlier in the pool). Distances, rows, re-ranked."
         w = pc.shape[1]; nbits = 64 * w; dim = vecs.shape[1]; grid = len(mrad)
         cnt = np.zeros(nbits + 2, np.int64)                     # cnt[h + 1]: pooled codes within Hamming distance h
         for i in range(m): cnt[ds[i] + 1] += 1
@@ -421,8 +429,128 @@ if numba is not None:
     _adaptive_nb = numba.njit(cache=True, nogil=True)(_adaptive_kernel)
     _adaptive_nb_par = numba.njit(cache=True, nogil=True, parallel=True)(_adaptive_kernel)
 
+# %% ../nbs/05_lsh.ipynb #82970f34
+CELLS_MIN = 500_000   # an index this large gets a partition at its first search (unless n_cells=0); see the benchmark
+_SHORTLIST = 16      # centres compared exactly when assigning a vector (the Hamming-nearest ones)
+
+def default_cells(n:int) -> int:
+    "Cells of the partition of an index of `n` vectors: about the square root of `n`, at most 1,024 (0 below `CELLS_MIN`)."
+    return int(min(1024, max(16, round(math.sqrt(n))))) if n >= CELLS_MIN else 0
+
+def _nearest_np(x, C):
+    "Index of the nearest row of `C` for each row of `x` (squared Euclidean), a block at a time."
+    half = 0.5 * (C.astype(np.float64) ** 2).sum(1)
+    return np.concatenate([np.argmax(x[i:i + 8192] @ C.T - half, 1) for i in range(0, len(x), 8192)]).astype(np.int32)
+
+def _kmeans(x, k, iters=8, seed=0):
+    "Lloyd's k-means of the rows of `x` (float32) into `k` centres, seeded; an empty cell takes a random row."
+    r = np.random.default_rng(seed); C = x[r.choice(len(x), k, replace=False)].astype(np.float32)
+    for _ in range(iters):
+        a = _nearest_np(x, C); cnt = np.bincount(a, minlength=k)
+        S = np.zeros((k, x.shape[1]), np.float64); np.add.at(S, a, x)
+        full = cnt > 0; C[full] = (S[full] / cnt[full, None]).astype(np.float32)
+        if (~full).any(): C[~full] = x[r.choice(len(x), int((~full).sum()), replace=False)]
+    return C
+
+def _cells_np(ccodes, crow, coff, corders, gapss, qcodes, vecs, scale, sqn, mean, qvecs, projs, k, p0, reach, cap, first, most, mrad, euclid):
+    "Reference of the search through cells: distances, rows and `[nq, 2]` (re-ranked, pooled)."
+    nq = len(qcodes); D = np.empty((nq, k), np.float32); I = np.empty((nq, k), np.int64); st = np.empty((nq, 2), np.int64)
+    size = coff[1:] - coff[:-1]
+    for qi in range(nq):
+        corder, gaps, qv = corders[qi], gapss[qi], qvecs[qi]
+        L = int(np.searchsorted(np.cumsum(size[corder]), p0)) + 1       # the nearest cells holding p0 codes
+        L = min(L, len(corder))
+        take = lambda L: np.concatenate([np.arange(coff[c], coff[c + 1]) for c in corder[:L]])
+        j = take(L); ds = np.bitwise_count(ccodes[j] ^ qcodes[qi]).sum(1, dtype=np.int64)
+        lim = np.inf
+        if len(j) >= k:
+            o = np.argsort(ds, kind='stable')[:min(first, len(j))]; r = crow[j[o]]
+            s = (decode_vectors(vecs[r], scale[r]) @ qv).astype(np.float32).astype(np.float64)
+            d2 = np.maximum(sqn[r] - 2 * s + float(qv @ qv), 0) if euclid else np.maximum(2 - 2 * s, 0)
+            lim = reach * np.partition(d2, k - 1)[k - 1]
+        m = len(j)
+        while L < len(corder) and gaps[L] <= lim and m + size[corder[L]] <= cap: m += size[corder[L]]; L += 1
+        j = take(L); ds = np.bitwise_count(ccodes[j] ^ qcodes[qi]).sum(1, dtype=np.int64)
+        D[qi], I[qi], nr = _rounds_np(ccodes[j], crow[j], ds, vecs, scale, sqn, mean, qv, projs[qi], k, first, most, mrad, euclid)
+        st[qi] = (nr, len(j))
+    return D, I, st
+
+# %% ../nbs/05_lsh.ipynb #1faac1cd
+if numba is not None:
+    @numba.njit(cache=True, nogil=True, fastmath=True)
+    def _assign(codes, vecs, scale, C, ccodes, half, top, out):
+        "`out[i]`: the nearest centre of stored row `i` among the `top` whose codes are Hamming-nearest to its code."
+        n, w = codes.shape; nc, dim = C.shape; top = min(top, nc)
+        bd = np.empty(top, np.int64); bi = np.empty(top, np.int64)
+        for i in range(n):
+            for t in range(top): bd[t] = 1 << 30; bi[t] = -1
+            for c in range(nc):
+                d = 0
+                for j in range(w): d += _popcount(codes[i, j] ^ ccodes[c, j])
+                if d < bd[top - 1]:
+                    p = top - 1
+                    while p > 0 and bd[p - 1] > d: bd[p] = bd[p - 1]; bi[p] = bi[p - 1]; p -= 1
+                    bd[p] = d; bi[p] = c
+            best = -np.inf; arg = bi[0]
+            for t in range(top):
+                c = bi[t]; s = np.float32(0)
+                for j in range(dim): s += _f32(vecs[i, j]) * C[c, j]
+                s = s * scale[i] - half[c]
+                if s > best: best = s; arg = c
+            out[i] = arg
+
+    @numba.njit(cache=True, nogil=True)
+    def _take(ccodes, crow, coff, c, q, rows, ds, pc, m):
+        "Append cell `c` to the pool at position `m` (rows, Hamming distances to `q`, codes); the new `m`."
+        w = ccodes.shape[1]
+        for j in range(coff[c], coff[c + 1]):
+            d = 0
+            for b in range(w): d += _popcount(ccodes[j, b] ^ q[b]); pc[m, b] = ccodes[j, b]
+            rows[m] = crow[j]; ds[m] = d; m += 1
+        return m
+
+    @numba.njit(cache=True, nogil=True, fastmath=True)
+    def _kth_sq(vecs, scale, sqn, qv, rows, ds, m, k, first, euclid):
+        "Squared distance (between unit vectors, for cosine) of the k-th nearest of the `first` Hamming-nearest pooled rows; inf if fewer than k."
+        if m < k: return np.inf
+        c = min(first, m); o = np.argsort(ds[:m], kind='mergesort')[:c]
+        dim = vecs.shape[1]; qq = np.float32(0)
+        for j in range(dim): qq += qv[j] * qv[j]
+        d = np.empty(c, np.float64)
+        for i in range(c):
+            r = rows[o[i]]; s = np.float32(0)
+            for j in range(dim): s += _f32(vecs[r, j]) * qv[j]
+            s = np.float32(s * scale[r])
+            d[i] = max(np.float64(sqn[r]) - 2.0 * s + qq, 0.0) if euclid else max(2.0 - 2.0 * s, 0.0)
+        return np.partition(d, k - 1)[k - 1]
+
+    @numba.njit(cache=True, nogil=True)
+    def _cells_pool(ccodes, crow, coff, corder, gaps, q, p0, reach, cap, vecs, scale, sqn, qv, k, first, euclid, rows, ds, pc):
+        "Fill the pool of one query from the nearest cells (a first look of `p0` codes, then every cell within `reach`); its size."
+        nc = len(corder); m = 0; L = 0
+        while L < nc and m < p0: m = _take(ccodes, crow, coff, corder[L], q, rows, ds, pc, m); L += 1
+        lim = reach * _kth_sq(vecs, scale, sqn, qv, rows, ds, m, k, first, euclid)
+        while L < nc and gaps[L] <= lim:
+            c = corder[L]
+            if m + coff[c + 1] - coff[c] > cap: break
+            m = _take(ccodes, crow, coff, c, q, rows, ds, pc, m); L += 1
+        return m
+
+    def _cells_kernel(ccodes, crow, coff, corders, gapss, qcodes, vecs, scale, sqn, mean, qvecs, projs, k, p0, reach, cap, first, most, mrad, euclid):
+        nq = len(qcodes); space = cap + int((coff[1:] - coff[:-1]).max())
+        D = np.empty((nq, k), np.float32); I = np.empty((nq, k), np.int64); st = np.empty((nq, 2), np.int64)
+        for qi in prange(nq):
+            rows = np.empty(space, np.int64); ds = np.empty(space, np.int32); pc = np.empty((space, ccodes.shape[1]), np.uint64)
+            m = _cells_pool(ccodes, crow, coff, corders[qi], gapss[qi], qcodes[qi], p0, reach, cap, vecs, scale, sqn, qvecs[qi], k, first, euclid, rows, ds, pc)
+            bd, bi, nr = _rounds(pc, vecs, scale, sqn, mean, qvecs[qi], projs[qi], rows, ds, m, k, first, most, mrad, euclid)
+            D[qi] = bd; I[qi] = bi; st[qi, 0] = nr; st[qi, 1] = m
+        return D, I, st
+
+    _cells_nb = numba.njit(cache=True, nogil=True)(_cells_kernel)
+    _cells_nb_par = numba.njit(cache=True, nogil=True, parallel=True)(_cells_kernel)
+
 # %% ../nbs/05_lsh.ipynb #538baae9
-FORMAT_VERSION = 3   # 2: per-bit thresholds; 3: vectors stored as float32, float16 or int8 (a per-row scale)
+FORMAT_VERSION = 4   # 2: per-bit thresholds; 3: vectors stored as float32, float16 or int8 (a per-row scale); 4: cells
 _MAGIC = b'ISLSHIDX'
 
 class LSHIndex:
@@ -434,12 +562,16 @@ class LSHIndex:
                  seed:int=0, # Seed of the hyperplanes
                  backend:str='auto', # 'numba', 'numpy', or 'auto' (numba when installed)
                  store:str='float32', # How the re-rank vectors are kept: 'float32', 'float16' or 'int8'
+                 n_cells:int|None=None, # Cells of the partition; `None`: `default_cells` of the size at the first search; 0: none
                 ):
         if metric not in ('cosine', 'euclidean'): raise VectorError(f"metric={metric!r}: use 'cosine' or 'euclidean'")
         if int(dim) < 1 or int(n_bits) < 1: raise VectorError(f"dim={dim}, n_bits={n_bits}: both must be >= 1")
         if backend not in ('auto', 'numba', 'numpy'): raise VectorError(f"backend={backend!r}: use 'auto', 'numba' or 'numpy'")
         if backend == 'numba' and numba is None: raise VectorError("backend='numba' but numba is not installed")
         if store not in STORES: raise VectorError(f"store={store!r}: use one of {', '.join(map(repr, STORES))}")
+        if n_cells is not None and (isinstance(n_cells, bool) or not isinstance(n_cells, (int, np.integer)) or n_cells < 0):
+            raise VectorError(f"n_cells={n_cells!r}: use None, 0 or a positive integer")
+        self.n_cells, self.centroids, self._csr = None if n_cells is None else int(n_cells), None, None
         self.dim, self.n_bits, self.metric, self.seed = int(dim), int(n_bits), metric, int(seed)
         self.n_candidates, self.backend = n_candidates, ('numba' if numba is not None else 'numpy') if backend == 'auto' else backend
         self.planes = random_hyperplanes(self.n_bits, self.dim, self.seed)
@@ -448,12 +580,14 @@ class LSHIndex:
         self.store = store
         self._codes = np.empty((0, w), np.uint64); self._vecs = np.empty((0, self.dim), STORES[store])
         self._scale = np.empty(0, np.float32); self._sqn = np.empty(0, np.float32); self._ids = np.empty(0, np.int64); self._n = 0
+        self._cell = np.empty(0, np.int32)   # each row's cell (-1: not partitioned)
         self._lock, self._mapped = threading.RLock(), None   # writers take the lock; `_mapped`: (file, size) when memory-mapped
 
     def __len__(self): return self._n
     def __repr__(self):
         return (f"LSHIndex(n={self._n:,}, dim={self.dim}, n_bits={self.n_bits}, metric={self.metric!r}, "
-                f"n_candidates={self.n_candidates or 'adaptive'}, store={self.store!r}, backend={self.backend!r})")
+                f"n_candidates={self.n_candidates or 'adaptive'}, store={self.store!r}, backend={self.backend!r}, "
+                f"cells={0 if self.centroids is None else len(self.centroids)})")
 
     @property
     def ids(self) -> np.ndarray:
@@ -477,7 +611,7 @@ def vectors(self:LSHIndex, rows=None, # Storage rows: indices or a slice (defaul
     return decode_vectors(self._vecs[:self._n][rows], self._scale[:self._n][rows])
 
 # %% ../nbs/05_lsh.ipynb #38d32304
-_ROWS = ('_codes', '_vecs', '_scale', '_sqn', '_ids')   # the per-row arrays
+_ROWS = ('_codes', '_vecs', '_scale', '_sqn', '_cell', '_ids')   # the per-row arrays (ids last)
 
 def _grow(a, n):
     "`a` with capacity for at least `n` rows (amortised doubling)."
@@ -499,6 +633,7 @@ def _fit(self:LSHIndex, x:np.ndarray|None, max_sample:int=100_000):
     x = self.vectors(rows) if x is None else x if rows is None else x[rows]
     self.thresholds = np.median((x - self.mean) @ self.planes.T, axis=0).astype(np.float32)
     for b in blocks: self._codes[b] = hash_vectors(self.vectors(b), self.planes, self.mean, self.thresholds)
+    self._csr = None
     return self
 
 @patch
@@ -517,7 +652,7 @@ def reserve(self:LSHIndex, n:int, # Total number of vectors the index will hold
             cur = getattr(self, a)
             if len(cur) < n:
                 new = np.empty((int(n),) + cur.shape[1:], cur.dtype); new[:self._n] = cur[:self._n]; setattr(self, a, new)
-        self._mapped = None
+        self._mapped, self._csr = None, None
     return self
 
 @patch
@@ -544,11 +679,12 @@ def _add(self:LSHIndex, x, ids, batch):
     if self.mean is None: _fit(self, x)
     n0, n1 = self._n, self._n + len(x)
     self._codes, self._vecs, self._scale = _grow(self._codes, n1), _grow(self._vecs, n1), _grow(self._scale, n1)
-    self._sqn, self._ids = _grow(self._sqn, n1), _grow(self._ids, n1)
+    self._sqn, self._ids, self._cell = _grow(self._sqn, n1), _grow(self._ids, n1), _grow(self._cell, n1)
     self._codes[n0:n1] = hash_vectors(x, self.planes, self.mean, self.thresholds, batch)
     self._vecs[n0:n1], self._scale[n0:n1] = encode_vectors(x, self.store)
     self._sqn[n0:n1] = np.einsum('ij,ij->i', x, x); self._ids[n0:n1] = ids
-    self._n, self._mapped = n1, None   # grown arrays live in memory
+    self._cell[n0:n1] = -1 if self.centroids is None else _assign_rows(self, slice(n0, n1))
+    self._n, self._mapped, self._csr = n1, None, None   # grown arrays live in memory
     return ids
 
 @patch
@@ -562,14 +698,15 @@ def remove(self:LSHIndex, ids, # Ids to remove
         n = int(keep.sum()); removed = self._n - n
         if removed:
             for a in _ROWS: setattr(self, a, np.ascontiguousarray(getattr(self, a)[:self._n][keep]))
-            self._n, self._mapped = n, None
+            self._n, self._mapped, self._csr = n, None, None
         return removed
 
 # %% ../nbs/05_lsh.ipynb #9d52bf2c
 @patch
 def empty_like(self:LSHIndex) -> LSHIndex:
     "An empty index that hashes exactly as `self` does (same hyperplanes, centre, thresholds, settings)."
-    new = LSHIndex(self.dim, self.n_bits, self.metric, self.n_candidates, self.seed, self.backend, self.store)
+    new = LSHIndex(self.dim, self.n_bits, self.metric, self.n_candidates, self.seed, self.backend, self.store, self.n_cells)
+    new.centroids = None if self.centroids is None else self.centroids.copy()
     new.mean = None if self.mean is None else self.mean.copy()
     new.thresholds = None if self.thresholds is None else self.thresholds.copy()
     return new
@@ -589,18 +726,59 @@ def concat(cls:LSHIndex, indexes, # Indexes that hash alike (`empty_like` of one
     if len(np.unique(ids)) != len(ids): raise VectorError("concat: the indexes share ids")
     for r in _ROWS[:-1]: setattr(out, r, np.concatenate([getattr(ix, r)[:ix._n] for ix in indexes]))
     out._ids = ids.astype(np.int64); out._n = len(ids)
+    if any(ix.centroids is None or not np.array_equal(ix.centroids, a.centroids) for ix in indexes):   # cells of different partitions
+        out.centroids = None; out._cell[:] = -1
     return out
+
+# %% ../nbs/05_lsh.ipynb #7126d71a
+def _assign_rows(self:LSHIndex, rows:slice) -> np.ndarray:
+    "Cells of the stored rows `rows` (a slice), a block at a time."
+    C = self.centroids; out = np.empty(rows.stop - rows.start, np.int32)
+    if self.backend == 'numpy':
+        for i in range(rows.start, rows.stop, _BLOCK): out[i - rows.start:i - rows.start + _BLOCK] = _nearest_np(self.vectors(slice(i, min(rows.stop, i + _BLOCK))), C)
+        return out
+    cc = hash_vectors(C, self.planes, self.mean, self.thresholds); half = (0.5 * (C.astype(np.float64) ** 2).sum(1)).astype(np.float32)
+    _assign(self._codes[rows], self._vecs[rows], self._scale[rows], C, cc, half, _SHORTLIST, out)
+    return out
+
+@patch
+def partition(self:LSHIndex, n_cells:int|None=None, # Cells; default: the index's `n_cells`, else `default_cells(len(self))`; 0: remove the partition
+              iters:int=8, # k-means iterations
+             ) -> LSHIndex:
+    "Fit the cells (k-means on a seeded sample of 32 vectors per cell) and assign every stored vector to one. Returns `self`."
+    with self._lock:
+        n = self._n; nc = self.n_cells if n_cells is None else n_cells
+        nc = default_cells(n) if nc is None else int(nc)
+        if nc < 0: raise VectorError(f"n_cells={n_cells!r}: must be >= 0")
+        self._csr = None
+        if nc == 0 or n == 0: self.centroids = None; self._cell[:n] = -1; return self
+        nc = min(nc, n)
+        rows = np.sort(np.random.default_rng(self.seed).choice(n, min(n, 32 * nc), replace=False))
+        self.centroids = _kmeans(self.vectors(rows), nc, iters, self.seed)
+        self._cell[:n] = _assign_rows(self, slice(0, n))
+        return self
+
+def _cells(self:LSHIndex):
+    "`(offsets, rows, codes, |centre|²)`: the stored rows grouped by cell and their codes in that order, made when first needed."
+    csr = self._csr
+    if csr is None or csr[0] != self._n:
+        n, nc = self._n, len(self.centroids); cell = self._cell[:n]
+        if n and (cell.min() < 0 or cell.max() >= nc): raise IndexFormatError(f"the index's cells are not all between 0 and {nc - 1}")
+        order = np.argsort(cell, kind='stable'); off = np.zeros(nc + 1, np.int64); off[1:] = np.cumsum(np.bincount(cell, minlength=nc))
+        csr = self._csr = (n, off, order.astype(np.int64), np.ascontiguousarray(self._codes[:n][order]), (self.centroids.astype(np.float64) ** 2).sum(1))
+    return csr[1:]
 
 # %% ../nbs/05_lsh.ipynb #913e1cc4
 @patch
 def __getstate__(self:LSHIndex):
-    d = self.__dict__.copy(); d.pop('_lock', None); d['_mapped'] = None
+    d = self.__dict__.copy(); d.pop('_lock', None); d['_mapped'] = d['_csr'] = None
     for a in _ROWS: d[a] = np.array(d[a][:self._n])   # the rows held, in memory
     return d
 
 @patch
 def __setstate__(self:LSHIndex, d):
     d.setdefault('store', 'float32'); d.setdefault('_scale', np.ones(d['_n'], np.float32))   # pickled before float16/int8 storage
+    d.setdefault('n_cells', None); d.setdefault('centroids', None); d.setdefault('_csr', None); d.setdefault('_cell', np.full(d['_n'], -1, np.int32))
     self.__dict__.update(d); self._lock = threading.RLock()
 
 @patch
@@ -625,15 +803,30 @@ def _rows(self):
     return self._codes[:n], self._vecs[:n], self._scale[:n], self._sqn[:n]
 
 @patch
-def _adaptive(self:LSHIndex, q, k, miss=0.01, pool=None, first=None, threads=None):
+def _adaptive(self:LSHIndex, q, k, miss=0.01, pool=None, first=None, threads=None, reach=0.3):
     "Adaptive search of prepared queries `q`: distances, storage rows and `[nq, 2]` (re-ranked, pooled) per query."
     n = self._n
+    if self.centroids is None and self.n_cells != 0 and n >= CELLS_MIN and not self._mapped: self.partition()
     pool = min(n, int(pool or default_pool(n))); first = min(n, int(first or max(2 * k, 128)))
     most = max(first, pool // 2); mrad = miss_radius(self.n_bits, float(miss))
     codes, vecs, scale, sqn = _rows(self)
     qc = hash_vectors(q, self.planes, self.mean, self.thresholds)
     projs = np.ascontiguousarray((q - self.mean) @ self.planes.T - self.thresholds, dtype=np.float32)
-    args = (codes, vecs, scale, sqn, self.mean, qc, q, projs, k, pool, first, most, mrad, self.metric == 'euclidean')
+    euclid = self.metric == 'euclidean'
+    if self.centroids is not None:
+        if not reach > 0: raise VectorError(f"reach={reach!r}: must be positive")
+        off, crow, ccodes, c2 = _cells(self); C = self.centroids
+        par = self.backend == 'numba' and len(q) > 1 and threads != 1
+        if par and threads: numba.set_num_threads(threads)
+        fn = _cells_np if self.backend == 'numpy' else _cells_nb_par if par else _cells_nb
+        out = []
+        for i in range(0, len(q), 1024):     # the centres' order for a block of queries at a time
+            d2 = c2 - 2 * (q[i:i + 1024] @ C.T).astype(np.float64)
+            corder = np.argsort(d2, axis=1, kind='stable'); gaps = np.take_along_axis(d2, corder, 1); gaps -= gaps[:, :1]
+            out.append(fn(ccodes, crow, off, corder, gaps, qc[i:i + 1024], vecs, scale, sqn, self.mean, q[i:i + 1024], projs[i:i + 1024],
+                          k, min(pool, 8 * first), float(reach), 2 * pool, first, most, mrad, euclid))
+        return tuple(np.concatenate(a) for a in zip(*out))
+    args = (codes, vecs, scale, sqn, self.mean, qc, q, projs, k, pool, first, most, mrad, euclid)
     if self.backend == 'numpy': return _adaptive_np(*args)
     if len(q) > 1 and threads != 1:
         if threads: numba.set_num_threads(threads)
@@ -647,6 +840,7 @@ def search(self:LSHIndex, queries, # `[nq, dim]` or one `[dim]` vector
             exhaustive:bool=False, # Re-rank everything: exact search
             threads:int|None=None, # numba threads for several queries (default: all)
             miss:float=0.01, # Adaptive search: allowed chance of missing a vector as near as the k-th result
+            reach:float=0.3, # Adaptive search with cells: read the cells whose centre is within reach x (k-th distance)² of the nearest centre's
            ):
     "`(distances, ids)` of the `k` nearest stored vectors, nearest first; 1-d for one query, `[nq, k]` for many."
     _check_search(self, k)
@@ -655,7 +849,7 @@ def search(self:LSHIndex, queries, # `[nq, dim]` or one `[dim]` vector
     k = min(int(k), self._n)
     fixed = exhaustive or n_candidates or self.n_candidates
     if not fixed:
-        D, rows, _ = self._adaptive(q, k, miss, threads=threads)
+        D, rows, _ = self._adaptive(q, k, miss, threads=threads, reach=reach)
         short = (rows < 0).any(1)            # fewer than k re-ranked (a tiny pool): those queries take the plain scan
         if short.any(): D[short], rows[short] = self._fixed(q[short], k, max(4 * k, 128), threads)
     else: D, rows = self._fixed(q, k, self._n if exhaustive else max(k, int(n_candidates or self.n_candidates)), threads)
@@ -680,12 +874,13 @@ def _digest(a:np.ndarray) -> str: return hashlib.sha256(np.ascontiguousarray(a).
 
 _FILE_DTYPES = {'float32': '<f4', 'float16': '<u2', 'int8': '|i1'}   # the stored vectors' dtype in a file, per `store`
 
-def _layout(dim:int, n_bits:int, n:int, store:str='float32', version:int=FORMAT_VERSION) -> dict:
-    "The dtype and shape of each stored array of an index of `n` vectors, in file order."
+def _layout(dim:int, n_bits:int, n:int, store:str='float32', version:int=FORMAT_VERSION, cells:int=0) -> dict:
+    "The dtype and shape of each stored array of an index of `n` vectors (and `cells` centres), in file order."
     out = dict(planes=('<f4', [n_bits, dim]), mean=('<f4', [dim]), thresholds=('<f4', [n_bits]),
                codes=('<u8', [n, -(-n_bits // 64)]), vecs=(_FILE_DTYPES[store], [n, dim]))
     if version >= 3: out['scale'] = ('<f4', [n])
-    return out | dict(sqn=('<f4', [n]), ids=('<i8', [n]))
+    out |= dict(sqn=('<f4', [n]), ids=('<i8', [n]))
+    return out | dict(centroids=('<f4', [cells, dim]), cells=('<i4', [n])) if version >= 4 else out
 
 _ARRAYS = tuple(_layout(1, 1, 0))   # the stored arrays, in file order
 
@@ -696,10 +891,11 @@ def save(self:LSHIndex, path, # Destination file
     if self.mean is None: self.mean = np.zeros(self.dim, np.float32)
     if self.thresholds is None: self.thresholds = np.zeros(self.n_bits, np.float32)
     n = self._n
+    C = np.zeros((0, self.dim), np.float32) if self.centroids is None else self.centroids
     arrays = dict(planes=self.planes, mean=self.mean, thresholds=self.thresholds, codes=self._codes[:n], vecs=self._vecs[:n],
-                  scale=self._scale[:n], sqn=self._sqn[:n], ids=self._ids[:n])
+                  scale=self._scale[:n], sqn=self._sqn[:n], ids=self._ids[:n], centroids=C, cells=self._cell[:n])
     meta = dict(format_version=FORMAT_VERSION, dim=self.dim, n_bits=self.n_bits, metric=self.metric, seed=self.seed,
-                n_candidates=self.n_candidates, store=self.store, n=n, arrays={})
+                n_candidates=self.n_candidates, store=self.store, n=n, n_cells=self.n_cells, cells=len(C), arrays={})
     off = 0
     for k, a in arrays.items():
         a = np.ascontiguousarray(a); arrays[k] = a
@@ -744,8 +940,8 @@ def _read_header(src:_Src):
     prefix = src.read(0, 48)
     if len(prefix) < 48 or prefix[:8] != _MAGIC: raise IndexFormatError(f"{src.name}: not an image_similarity LSH index file")
     version, hlen = struct.unpack('<II', prefix[8:16])
-    if version not in (2, FORMAT_VERSION):
-        raise IndexFormatError(f"{src.name}: index format version {version}; this version of image_similarity reads versions 2 and {FORMAT_VERSION}")
+    if version not in (2, 3, FORMAT_VERSION):
+        raise IndexFormatError(f"{src.name}: index format version {version}; this version of image_similarity reads versions 2 to {FORMAT_VERSION}")
     hdr = src.read(48, hlen)
     if len(hdr) != hlen or hashlib.sha256(hdr).digest() != prefix[16:48]:
         raise IndexFormatError(f"{src.name}: header is truncated or corrupted (checksum mismatch)")
@@ -755,11 +951,13 @@ def _read_header(src:_Src):
     if not (isinstance(meta, dict) and isint(meta.get('dim'), 1) and isint(meta.get('n_bits'), 1) and isint(meta.get('n'), 0)
             and isint(meta.get('seed'), 0) and meta.get('metric') in ('cosine', 'euclidean') and isinstance(meta.get('arrays'), dict)
             and (meta.get('n_candidates') is None or isint(meta['n_candidates'], 1))
-            and (isinstance(meta.get('store'), str) and meta['store'] in STORES if version >= 3 else 'store' not in meta)):
+            and (isinstance(meta.get('store'), str) and meta['store'] in STORES if version >= 3 else 'store' not in meta)
+            and (isint(meta.get('cells'), 0) and (meta.get('n_cells') is None or isint(meta['n_cells'], 0)) if version >= 4
+                 else 'cells' not in meta)):
         raise IndexFormatError(f"{src.name}: header fields are missing or of the wrong type")
     start = -(-(48 + hlen) // 64) * 64
     meta['store'] = meta.get('store', 'float32')
-    layout = _layout(meta['dim'], meta['n_bits'], meta['n'], meta['store'], version)
+    layout = _layout(meta['dim'], meta['n_bits'], meta['n'], meta['store'], version, meta.get('cells', 0))
     if set(meta['arrays']) != set(layout): raise IndexFormatError(f"{src.name}: header lists arrays {sorted(meta['arrays'])}, expected {sorted(layout)}")
     for k, (dt, shape) in layout.items():
         a = meta['arrays'][k]
@@ -790,11 +988,16 @@ def load(cls:LSHIndex, path, # File written by `LSHIndex.save`, or its bytes
         if verify and _digest(arr) != a['sha256']:
             raise IndexFormatError(f"{src.name}: array {k!r} is corrupted (checksum mismatch)")
         arrs[k] = arr
-    self = cls(meta['dim'], meta['n_bits'], meta['metric'], meta['n_candidates'], meta['seed'], backend, meta['store'])
+    self = cls(meta['dim'], meta['n_bits'], meta['metric'], meta['n_candidates'], meta['seed'], backend, meta['store'], meta.get('n_cells'))
     self.planes, self.mean, self.thresholds = np.asarray(arrs['planes']), np.asarray(arrs['mean']), np.asarray(arrs['thresholds'])
     self._codes, self._sqn, self._ids = arrs['codes'], arrs['sqn'], arrs['ids']
     self._vecs = arrs['vecs'].view(STORES[meta['store']])
     self._scale = arrs['scale'] if 'scale' in arrs else np.ones(meta['n'], np.float32)   # version 2: float32 vectors, no scale
     self._n = int(meta['n'])
+    self._cell = arrs['cells'] if 'cells' in arrs else np.full(self._n, -1, np.int32)   # before version 4: no cells (made at a search)
+    if meta.get('cells'):
+        self.centroids = np.asarray(arrs['centroids'])
+        if self._n and (self._cell.min() < 0 or self._cell.max() >= meta['cells']):
+            raise IndexFormatError(f"{src.name}: array 'cells' holds cells outside 0..{meta['cells'] - 1}")
     if mmap and src.path is not None: self._mapped = (src.path, src.size)
     return self
