@@ -2,7 +2,7 @@
 
     bash bench/get_lshash3.sh        # once: lshash3's sdist for the comparison (it does not build)
     python bench/lsh.py [--embeddings models/caltech101/embeddings.npy] [--sizes 100000 1000000] [--big 10000000]
-    python bench/lsh.py --only-big       # the 1e7 part again, its rows replaced in bench/results/lsh.json
+    python bench/lsh.py --only-big [--children ours_f16]   # the 1e7 part again (or some of its methods), their rows replaced in bench/results/lsh.json
     python bench/lsh.py --only-sizes --sizes 100000 1000000   # the 1e5 and 1e6 parts again, their rows replaced
 
 About 45 minutes on a 2-core machine (faiss HNSW's build of 1e6 vectors: 4 minutes; the 1e7 part: 20 minutes).
@@ -12,7 +12,9 @@ Data: real Caltech-101 embeddings (the model directory's), and synthetic cluster
 fixed seeds. Two query sets at each synthetic size:
 - in-distribution: stored vectors plus a little noise (the gallery holds their cluster);
 - novel: vectors drawn from clusters held out of the gallery (a photo of a kind of object the collection lacks).
-Metrics: recall@10 against exact float32 search, single-query queries/s (p50 latency) and batch queries/s,
+Metrics: recall@10 against exact float32 search, single-query queries/s (p50 latency) and batch queries/s
+(a batch of the first 100 or 200 queries; at the synthetic sizes also a large batch, 5,000 queries of each kind
+timed once, its recall on the queries with ground truth),
 build time, bytes per vector, memory held by the index; medians of repeated runs. The 1e7 set is built chunk
 by chunk in a fresh process per method, so that its peak memory (VmHWM) is the method's. Prints a table,
 writes bench/results/lsh.json."""
@@ -43,9 +45,9 @@ def synth_chunks(real, n, hard=True, seed=1):
     for i in range(0, n, CHUNK):
         yield _draw(real, centres, 0, nc, min(CHUNK, n - i), np.random.default_rng([seed, i]), 0.9 if hard else 0.3)
 
-def synth_queries(real, n, nq, hard=True, seed=1):
-    "`(in-distribution, novel)` queries for the gallery `synth_chunks(real, n, hard, seed)`."
-    centres, nc = _centres(real, n, seed); r = np.random.default_rng([seed, 2**31])
+def synth_queries(real, n, nq, hard=True, seed=1, draw=0):
+    "`(in-distribution, novel)` queries for the gallery `synth_chunks(real, n, hard, seed)`; another `draw` gives other queries."
+    centres, nc = _centres(real, n, seed); r = np.random.default_rng([seed, 2**31 + draw])
     rows = np.sort(r.choice(n, nq, replace=False)); src = np.empty((nq, real.shape[1]), np.float32)
     for i, X in zip(range(0, n, CHUNK), synth_chunks(real, n, hard, seed)):
         sel = rows[(rows >= i) & (rows < i + len(X))]; src[np.searchsorted(rows, sel)] = X[sel - i]
@@ -122,8 +124,10 @@ def m_faiss_lsh(cands):
         ix, Xn = obj
         for c in cands:
             def batch(Q, c=c):
-                Qn = normed(Q); _, C = ix.search(Qn, c)
-                s = np.einsum('qcd,qd->qc', Xn[C], Qn); return np.take_along_axis(C, np.argsort(-s, 1)[:, :K], 1)
+                Qn = normed(Q); _, C = ix.search(Qn, c); out = []
+                for i in range(0, len(Q), 100):   # the re-rank 100 queries at a time (their candidates' vectors: 100 x c x 2 KB)
+                    s = np.einsum('qcd,qd->qc', Xn[C[i:i + 100]], Qn[i:i + 100]); out.append(np.take_along_axis(C[i:i + 100], np.argsort(-s, 1)[:, :K], 1))
+                return np.concatenate(out)
             yield (f'256b c={c}', lambda q, b=batch: b(q[None])[0], batch)
     return ('faiss IndexLSH + re-rank', build, cfgs)
 
@@ -171,22 +175,28 @@ def run_method(method, chunks_fn, n, sets, reps, name):
     for cname, single, batch in cfgs(obj):
         row = dict(dataset=name, n=n, method=mname, config=cname, build_s=round(t_build, 2), bytes_per_vector=round(nbytes / n, 1),
                    index_mb=round(nbytes / 2**20, 1), held_mb=round(held, 1))
-        for qname, (Q, G) in sets.items():
-            I = batch(Q)
+        for qname, (Q, G, *more) in sets.items():
+            I = batch(Q); single(Q[0])        # both compiled / warm before timing
             tm = timeit(single, batch, Q[:min(len(Q), 200 if n < 500_000 else 100)], reps)
             row |= {f'recall@10 {qname}': recall(I, G, K), f'qps {qname}': tm['qps'], f'p50_ms {qname}': tm['p50_ms'], f'batch_qps {qname}': tm['batch_qps']}
+            if more and mname != 'exact NumPy':    # the large batch: these queries and more of the same kind, timed once; recall on these
+                Qb = np.concatenate([Q, more[0]]); t = time.perf_counter(); Ib = batch(Qb)
+                row |= {f'large_batch_qps {qname}': len(Qb) / (time.perf_counter() - t), f'large_batch_recall@10 {qname}': recall(Ib[:len(Q)], G, K), 'large_batch': len(Qb)}
         out.append(row)
-        print(f"{mname:26s} {cname:24s} " + '  '.join(f"{q}: R@10={row[f'recall@10 {q}']:.3f} {row[f'qps {q}']:7.1f} q/s batch {row[f'batch_qps {q}']:7.1f}" for q in sets)
+        print(f"{mname:26s} {cname:24s} " + '  '.join(f"{q}: R@10={row[f'recall@10 {q}']:.3f} {row[f'qps {q}']:7.1f} q/s batch {row[f'batch_qps {q}']:7.1f}"
+                                                      + (f" large {row[f'large_batch_qps {q}']:7.1f} (R@10={row[f'large_batch_recall@10 {q}']:.3f})" if f'large_batch_qps {q}' in row else '') for q in sets)
               + f"  build={t_build:.1f}s {nbytes / n:.0f} B/vec held={held:.0f} MB", flush=True)
     del obj; gc.collect()
     return out
+
+BIG = {'ours_f16': 'LSHIndex (ours, float16)', 'ours_i8': 'LSHIndex (ours, int8)', 'ivfpq': 'faiss IVF-PQ'}   # the 1e7 methods: child name -> method
 
 def big_child(args):
     "One 1e7 method in this (fresh) process: build chunk by chunk, answer the saved query sets, report VmHWM."
     import numba, faiss
     numba.set_num_threads(1); faiss.omp_set_num_threads(1)
     real = np.load(args.embeddings).astype(np.float32); n = args.child_n
-    qs = np.load(args.child_queries); sets = {k: (qs[f'Q_{k}'], qs[f'G_{k}']) for k in ('in', 'novel')}
+    qs = np.load(args.child_queries); sets = {k: (qs[f'Q_{k}'], qs[f'G_{k}']) + ((qs[f'X_{k}'],) if f'X_{k}' in qs else ()) for k in ('in', 'novel')}
     meth = dict(ours_f16=lambda: m_ours('float16', misses=(0.05, 0.01)), ours_i8=lambda: m_ours('int8', misses=(0.05, 0.01)),
                 ivfpq=lambda: m_ivfpq([16, 64]))[args.child]()
     with threadpool_limits(1):
@@ -200,8 +210,10 @@ def main():
     ap.add_argument('--sizes', type=int, nargs='*', default=[100_000, 1_000_000])
     ap.add_argument('--big', type=int, default=10_000_000, help='the chunked size run in fresh processes (0: skip)')
     ap.add_argument('--queries', type=int, default=500); ap.add_argument('--reps', type=int, default=3)
+    ap.add_argument('--large-batch', type=int, default=5000, help='queries of each kind in the large batch at the synthetic sizes (0: none)')
     ap.add_argument('--no-lshash3', action='store_true'); ap.add_argument('--out', default=str(HERE/'results'/'lsh.json'))
     ap.add_argument('--only-big', action='store_true', help='run only the --big size, replacing its rows in --out')
+    ap.add_argument('--children', nargs='*', default=list(BIG), help='the methods of the --big part (default: all)')
     ap.add_argument('--only-sizes', action='store_true', help='run only --sizes (no Caltech-101 part, no --big), replacing their rows in --out')
     ap.add_argument('--child'); ap.add_argument('--child-n', type=int); ap.add_argument('--child-queries')
     a = ap.parse_args()
@@ -216,7 +228,8 @@ def main():
 
     results = []
     if a.only_big:
-        results = [r for r in json.loads(Path(a.out).read_text())['results'] if r.get('n') != a.big]; a.sizes = []
+        results = [r for r in json.loads(Path(a.out).read_text())['results'] if r.get('n') != a.big or r.get('method') not in {BIG[c] for c in a.children}]
+        a.sizes = []
     if a.only_sizes:
         results = [r for r in json.loads(Path(a.out).read_text())['results'] if r.get('n') not in a.sizes or r['dataset'] != 'synthetic-hard']; a.big = 0
     with threadpool_limits(1):
@@ -228,11 +241,15 @@ def main():
                 results += run_method(meth, lambda: [real], len(real), sets, a.reps, 'caltech101')
             lshash_section(real, Qp, a, results)
         for n in a.sizes:
-            print(f"\n== synthetic-hard: {n:,} x 512; {a.queries} in-distribution and {a.queries} novel queries", flush=True)
+            print(f"\n== synthetic-hard: {n:,} x 512; {a.queries} in-distribution and {a.queries} novel queries"
+                  + (f"; large batch: {a.large_batch} of each kind (recall on the first {a.queries})" if a.large_batch > a.queries else ''), flush=True)
             q_in, q_nov = synth_queries(real, n, a.queries)
             t = time.perf_counter(); G = exact_chunked(synth_chunks(real, n), np.concatenate([q_in, q_nov]), K)
             print(f"exact ground truth: {time.perf_counter() - t:.0f} s", flush=True)
             sets = {'in': (q_in, G[:len(q_in)]), 'novel': (q_nov, G[len(q_in):])}
+            if a.large_batch > a.queries:
+                x_in, x_nov = synth_queries(real, n, a.large_batch - a.queries, draw=1)
+                sets = {'in': sets['in'] + (x_in,), 'novel': sets['novel'] + (x_nov,)}
             X = np.concatenate(list(synth_chunks(real, n)))
             ms = [m_exact(), m_ours('float32', reaches=(0.1, 0.3, 0.5)), m_ours('float32', fixed=(1000, 2000, 4000), cells=False),
                   m_ours('float16'), m_ours('int8', misses=(0.01,)),
@@ -246,8 +263,11 @@ def main():
         with threadpool_limits(2): G = exact_chunked(synth_chunks(real, n), np.concatenate([q_in, q_nov]), K)
         print(f"exact ground truth: {time.perf_counter() - t:.0f} s", flush=True)
         qf = HERE/'results'/'.lsh_big_queries.npz'
-        np.savez(qf, Q_in=q_in, G_in=G[:200], Q_novel=q_nov, G_novel=G[200:])
-        for child in ('ours_f16', 'ours_i8', 'ivfpq'):
+        more = {}
+        if a.large_batch > 200:
+            x_in, x_nov = synth_queries(real, n, a.large_batch - 200, draw=1); more = dict(X_in=x_in, X_novel=x_nov)
+        np.savez(qf, Q_in=q_in, G_in=G[:200], Q_novel=q_nov, G_novel=G[200:], **more)
+        for child in a.children:
             p = subprocess.run([sys.executable, __file__, '--embeddings', a.embeddings, '--child', child, '--child-n', str(n),
                                 '--child-queries', str(qf)], capture_output=True, text=True)
             rows = [json.loads(l[5:]) for l in p.stdout.splitlines() if l.startswith('ROWS ')]

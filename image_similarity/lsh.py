@@ -4,7 +4,7 @@
 
 # %% ../nbs/05_lsh.ipynb #fbc735ec
 from __future__ import annotations
-import json, os, hashlib, struct, math, threading
+import json, os, hashlib, struct, math, threading, contextlib
 from pathlib import Path
 import numpy as np
 from fastcore.basics import patch
@@ -15,9 +15,9 @@ try:
 except ImportError: numba = None
 
 # %% auto #0
-__all__ = ['STORES', 'CELLS_MIN', 'FORMAT_VERSION', 'as_vectors', 'encode_vectors', 'decode_vectors', 'random_hyperplanes',
-           'pack_bits', 'hash_vectors', 'miss_radius', 'default_pool', 'default_cells', 'LSHIndex',
-           'default_candidates']
+__all__ = ['STORES', 'CELLS_MIN', 'BLOCKED_MIN', 'FORMAT_VERSION', 'as_vectors', 'encode_vectors', 'decode_vectors',
+           'random_hyperplanes', 'pack_bits', 'hash_vectors', 'miss_radius', 'default_pool', 'default_cells',
+           'LSHIndex', 'default_candidates']
 
 # %% ../nbs/05_lsh.ipynb #2894c707
 def as_vectors(x, # Array-like `[n, dim]` or `[dim]`
@@ -549,6 +549,69 @@ if numba is not None:
     _cells_nb = numba.njit(cache=True, nogil=True)(_cells_kernel)
     _cells_nb_par = numba.njit(cache=True, nogil=True, parallel=True)(_cells_kernel)
 
+# %% ../nbs/05_lsh.ipynb #807c8463
+BLOCKED_MIN = 2    # queries per cell (on average) from which a batch is searched a cell at a time; see the benchmark
+
+def _blas_threads(threads):
+    "A context limiting BLAS to `threads` threads (nothing to do when `threads` is None or threadpoolctl is missing)."
+    try: from threadpoolctl import threadpool_limits
+    except ImportError: threadpool_limits = None
+    return threadpool_limits(threads) if threads and threadpool_limits else contextlib.nullcontext()
+
+if numba is not None:
+    @numba.njit(cache=True, nogil=True, fastmath=True)
+    def _cell_topk(s, r, sqn, qq, euclid, pd, pi):
+        "`pd[i], pi[i]`: the k nearest of a cell's rows `r` for query `i`, from the dot products `s[i]` (ties by row)."
+        k = pd.shape[1]
+        for i in range(s.shape[0]):
+            bd = np.full(k, np.inf, np.float32); bi = np.full(k, -1, np.int64)
+            for j in range(s.shape[1]):
+                d = np.float32(math.sqrt(max(sqn[r[j]] - 2 * s[i, j] + qq[i], 0))) if euclid else np.float32(1) - s[i, j]
+                if d <= bd[k - 1]: _push(bd, bi, d, r[j])
+            pd[i] = bd; pi[i] = bi
+
+    @numba.njit(cache=True, nogil=True, fastmath=True)
+    def _gather(vecs, scale, r, out):
+        "`out[i]`: stored row `r[i]` as float32 (one pass: the gather and the conversion from float16 or int8)."
+        for i in range(len(r)):
+            ri = r[i]; sc = scale[ri]
+            for j in range(vecs.shape[1]): out[i, j] = _f32(vecs[ri, j]) * sc
+
+def _blocked(off, crow, vecs, scale, sqn, C, c2, q, k, p0, reach, cap, euclid, compiled=True):
+    "Search of the queries `q` through the cells, a cell at a time (exact within the cells read): distances, rows and `[nq, 2]` (scored, scored)."
+    nq, nc = len(q), len(C); size = np.diff(off); qq = np.einsum('ij,ij->i', q, q)
+    d2 = c2 - 2 * (q @ C.T).astype(np.float64)
+    corder = np.argsort(d2, axis=1, kind='stable'); gaps = np.take_along_axis(d2, corder, 1); gaps -= gaps[:, :1]
+    cs = np.cumsum(size[corder], 1)
+    D = np.full((nq, k), np.inf, np.float32); I = np.full((nq, k), -1, np.int64); buf = np.empty((size.max(), q.shape[1]), np.float32)
+    def score(lo, hi):                       # each query i reads its cells corder[i, lo[i]:hi[i]]; its k best merged into D, I
+        cnt = hi - lo; qa = np.repeat(np.arange(nq), cnt)
+        ca = corder[qa, np.arange(cnt.sum()) - np.repeat(np.cumsum(cnt) - cnt - lo, cnt)]
+        o = np.argsort(ca, kind='stable'); qa, ca = qa[o], ca[o]
+        pd = np.full((len(qa), k), np.inf, np.float32); pi = np.full((len(qa), k), -1, np.int64)
+        b = np.r_[0, np.flatnonzero(np.diff(ca)) + 1, len(ca)] if len(ca) else np.zeros(1, np.int64)
+        for b0, b1 in zip(b[:-1], b[1:]):
+            c = ca[b0]; r = crow[off[c]:off[c + 1]]; qs = qa[b0:b1]
+            if not len(r): continue
+            if compiled:
+                V = buf[:len(r)]; _gather(vecs, scale, r, V); s = q[qs] @ V.T
+                _cell_topk(s, r, sqn, qq[qs], euclid, pd[b0:b1], pi[b0:b1]); continue
+            s = q[qs] @ decode_vectors(vecs[r], scale[r]).T
+            dist = np.sqrt(np.maximum(sqn[r] - 2 * s + qq[qs, None], 0)) if euclid else 1 - s
+            kk = min(k, len(r)); p = np.argpartition(dist, kk - 1, axis=1)[:, :kk]
+            pd[b0:b1, :kk] = np.take_along_axis(dist, p, 1); pi[b0:b1, :kk] = r[p]
+        aq = np.concatenate([np.repeat(np.arange(nq), k), np.repeat(qa, k)])
+        ad, ai = np.concatenate([D.ravel(), pd.ravel()]), np.concatenate([I.ravel(), pi.ravel()])
+        o = np.lexsort((ai, ad, aq)); at = np.searchsorted(aq[o], np.arange(nq))[:, None] + np.arange(k)
+        D[:], I[:] = ad[o][at], ai[o][at]
+    L0 = np.minimum((cs < p0).sum(1) + 1, nc)                         # the first look: the nearest cells holding p0 vectors
+    score(np.zeros(nq, np.int64), L0)
+    lim = reach * (np.square(D[:, -1].astype(np.float64)) if euclid else 2 * D[:, -1].astype(np.float64))
+    L1 = np.maximum(L0, np.minimum((gaps <= lim[:, None]).sum(1), (cs <= cap).sum(1)))
+    score(L0, L1)
+    n_read = cs[np.arange(nq), L1 - 1]
+    return D, I, np.stack([n_read, n_read], 1)
+
 # %% ../nbs/05_lsh.ipynb #538baae9
 FORMAT_VERSION = 4   # 2: per-bit thresholds; 3: vectors stored as float32, float16 or int8 (a per-row scale); 4: cells
 _MAGIC = b'ISLSHIDX'
@@ -803,19 +866,24 @@ def _rows(self):
     return self._codes[:n], self._vecs[:n], self._scale[:n], self._sqn[:n]
 
 @patch
-def _adaptive(self:LSHIndex, q, k, miss=0.01, pool=None, first=None, threads=None, reach=0.3):
+def _adaptive(self:LSHIndex, q, k, miss=0.01, pool=None, first=None, threads=None, reach=0.3, blocked=None):
     "Adaptive search of prepared queries `q`: distances, storage rows and `[nq, 2]` (re-ranked, pooled) per query."
     n = self._n
     if self.centroids is None and self.n_cells != 0 and n >= CELLS_MIN and not self._mapped: self.partition()
     pool = min(n, int(pool or default_pool(n))); first = min(n, int(first or max(2 * k, 128)))
     most = max(first, pool // 2); mrad = miss_radius(self.n_bits, float(miss))
-    codes, vecs, scale, sqn = _rows(self)
-    qc = hash_vectors(q, self.planes, self.mean, self.thresholds)
-    projs = np.ascontiguousarray((q - self.mean) @ self.planes.T - self.thresholds, dtype=np.float32)
-    euclid = self.metric == 'euclidean'
+    codes, vecs, scale, sqn = _rows(self); euclid = self.metric == 'euclidean'
     if self.centroids is not None:
         if not reach > 0: raise VectorError(f"reach={reach!r}: must be positive")
         off, crow, ccodes, c2 = _cells(self); C = self.centroids
+        if blocked or (blocked is None and len(q) >= BLOCKED_MIN * len(C)):
+            with _blas_threads(threads):   # a block of queries at a time bounds the memory of the centres' order
+                out = [_blocked(off, crow, vecs, scale, sqn, C, c2, q[i:i + 8192], k, min(pool, 8 * first), float(reach), 2 * pool, euclid,
+                                self.backend == 'numba') for i in range(0, len(q), 8192)]
+            return tuple(np.concatenate(a) for a in zip(*out))
+    qc = hash_vectors(q, self.planes, self.mean, self.thresholds)
+    projs = np.ascontiguousarray((q - self.mean) @ self.planes.T - self.thresholds, dtype=np.float32)
+    if self.centroids is not None:
         par = self.backend == 'numba' and len(q) > 1 and threads != 1
         if par and threads: numba.set_num_threads(threads)
         fn = _cells_np if self.backend == 'numpy' else _cells_nb_par if par else _cells_nb
@@ -838,9 +906,10 @@ def search(self:LSHIndex, queries, # `[nq, dim]` or one `[dim]` vector
             k:int=10, # Number of neighbours
             n_candidates:int|None=None, # A fixed number of candidates instead of the adaptive choice
             exhaustive:bool=False, # Re-rank everything: exact search
-            threads:int|None=None, # numba threads for several queries (default: all)
+            threads:int|None=None, # Threads for several queries (numba; BLAS when a cell at a time); default: all
             miss:float=0.01, # Adaptive search: allowed chance of missing a vector as near as the k-th result
             reach:float=0.3, # Adaptive search with cells: read the cells whose centre is within reach x (k-th distance)² of the nearest centre's
+            blocked:bool|None=None, # With cells: take the queries a cell at a time, scoring whole cells (default: for at least `BLOCKED_MIN` queries per cell)
            ):
     "`(distances, ids)` of the `k` nearest stored vectors, nearest first; 1-d for one query, `[nq, k]` for many."
     _check_search(self, k)
@@ -849,7 +918,7 @@ def search(self:LSHIndex, queries, # `[nq, dim]` or one `[dim]` vector
     k = min(int(k), self._n)
     fixed = exhaustive or n_candidates or self.n_candidates
     if not fixed:
-        D, rows, _ = self._adaptive(q, k, miss, threads=threads, reach=reach)
+        D, rows, _ = self._adaptive(q, k, miss, threads=threads, reach=reach, blocked=blocked)
         short = (rows < 0).any(1)            # fewer than k re-ranked (a tiny pool): those queries take the plain scan
         if short.any(): D[short], rows[short] = self._fixed(q[short], k, max(4 * k, 128), threads)
     else: D, rows = self._fixed(q, k, self._n if exhaustive else max(k, int(n_candidates or self.n_candidates)), threads)
