@@ -910,15 +910,18 @@ def search(self:LSHIndex, queries, # `[nq, dim]` or one `[dim]` vector
             miss:float=0.01, # Adaptive search: allowed chance of missing a vector as near as the k-th result
             reach:float=0.3, # Adaptive search with cells: read the cells whose centre is within reach x (k-th distance)² of the nearest centre's
             blocked:bool|None=None, # With cells: take the queries a cell at a time, scoring whole cells (default: for at least `BLOCKED_MIN` queries per cell)
+            pool:int|None=None, # Adaptive search: codes one query gathers (default: `default_pool(n)`); through cells, it reads at most twice as many
            ):
     "`(distances, ids)` of the `k` nearest stored vectors, nearest first; 1-d for one query, `[nq, k]` for many."
     _check_search(self, k)
+    if pool is not None and (isinstance(pool, bool) or not isinstance(pool, (int, np.integer)) or pool < 1):
+        raise VectorError(f"pool={pool!r}: must be a positive integer")
     single = np.ndim(queries) == 1
     q = self._prep(queries, 'queries')
     k = min(int(k), self._n)
     fixed = exhaustive or n_candidates or self.n_candidates
     if not fixed:
-        D, rows, _ = self._adaptive(q, k, miss, threads=threads, reach=reach, blocked=blocked)
+        D, rows, _ = self._adaptive(q, k, miss, pool, threads=threads, reach=reach, blocked=blocked)
         short = (rows < 0).any(1)            # fewer than k re-ranked (a tiny pool): those queries take the plain scan
         if short.any(): D[short], rows[short] = self._fixed(q[short], k, max(4 * k, 128), threads)
     else: D, rows = self._fixed(q, k, self._n if exhaustive else max(k, int(n_candidates or self.n_candidates)), threads)
