@@ -577,12 +577,16 @@ if numba is not None:
             ri = r[i]; sc = scale[ri]
             for j in range(vecs.shape[1]): out[i, j] = _f32(vecs[ri, j]) * sc
 
+def _centre_order(q, C, c2):
+    "For each query: the centres nearest first, and their squared distances less the nearest one's (`c2`: the centres' squared norms)."
+    d2 = c2 - 2 * (q @ C.T).astype(np.float64)
+    corder = np.argsort(d2, axis=1, kind='stable'); gaps = np.take_along_axis(d2, corder, 1); gaps -= gaps[:, :1]
+    return corder, gaps
+
 def _blocked(off, crow, vecs, scale, sqn, C, c2, q, k, p0, reach, cap, euclid, compiled=True):
     "Search of the queries `q` through the cells, a cell at a time (exact within the cells read): distances, rows and `[nq, 2]` (scored, scored)."
     nq, nc = len(q), len(C); size = np.diff(off); qq = np.einsum('ij,ij->i', q, q)
-    d2 = c2 - 2 * (q @ C.T).astype(np.float64)
-    corder = np.argsort(d2, axis=1, kind='stable'); gaps = np.take_along_axis(d2, corder, 1); gaps -= gaps[:, :1]
-    cs = np.cumsum(size[corder], 1)
+    corder, gaps = _centre_order(q, C, c2); cs = np.cumsum(size[corder], 1)
     D = np.full((nq, k), np.inf, np.float32); I = np.full((nq, k), -1, np.int64); buf = np.empty((size.max(), q.shape[1]), np.float32)
     def score(lo, hi):                       # each query i reads its cells corder[i, lo[i]:hi[i]]; its k best merged into D, I
         cnt = hi - lo; qa = np.repeat(np.arange(nq), cnt)
@@ -616,6 +620,10 @@ def _blocked(off, crow, vecs, scale, sqn, C, c2, q, k, p0, reach, cap, euclid, c
 FORMAT_VERSION = 4   # 2: per-bit thresholds; 3: vectors stored as float32, float16 or int8 (a per-row scale); 4: cells
 _MAGIC = b'ISLSHIDX'
 
+def _is_count(v, least:int=1) -> bool:
+    "`v` is an integer (not a bool) of at least `least`."
+    return not isinstance(v, bool) and isinstance(v, (int, np.integer)) and v >= least
+
 class LSHIndex:
     "Random-hyperplane LSH: packed codes, Hamming-scan candidates, exact cosine or Euclidean re-rank."
     def __init__(self, dim:int, # Dimension of the vectors
@@ -632,7 +640,7 @@ class LSHIndex:
         if backend not in ('auto', 'numba', 'numpy'): raise VectorError(f"backend={backend!r}: use 'auto', 'numba' or 'numpy'")
         if backend == 'numba' and numba is None: raise VectorError("backend='numba' but numba is not installed")
         if store not in STORES: raise VectorError(f"store={store!r}: use one of {', '.join(map(repr, STORES))}")
-        if n_cells is not None and (isinstance(n_cells, bool) or not isinstance(n_cells, (int, np.integer)) or n_cells < 0):
+        if n_cells is not None and not _is_count(n_cells, 0):
             raise VectorError(f"n_cells={n_cells!r}: use None, 0 or a positive integer")
         self.n_cells, self.centroids, self._csr = None if n_cells is None else int(n_cells), None, None
         self.dim, self.n_bits, self.metric, self.seed = int(dim), int(n_bits), metric, int(seed)
@@ -856,7 +864,7 @@ def default_candidates(n:int) -> int:
     return int(min(max(200, 2 * math.sqrt(n)), 4000))
 
 def _check_search(self, k):
-    if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 1: raise VectorError(f"k={k!r}: must be a positive integer")
+    if not _is_count(k): raise VectorError(f"k={k!r}: must be a positive integer")
     if self._n == 0: raise VectorError("search: the index is empty")
     if self._mapped and os.stat(self._mapped[0]).st_size < self._mapped[1]:   # reading a cut mapping would crash (SIGBUS)
         raise IndexFormatError(f"{self._mapped[0]}: the memory-mapped index file was cut short after loading; load it again")
@@ -889,8 +897,7 @@ def _adaptive(self:LSHIndex, q, k, miss=0.01, pool=None, first=None, threads=Non
         fn = _cells_np if self.backend == 'numpy' else _cells_nb_par if par else _cells_nb
         out = []
         for i in range(0, len(q), 1024):     # the centres' order for a block of queries at a time
-            d2 = c2 - 2 * (q[i:i + 1024] @ C.T).astype(np.float64)
-            corder = np.argsort(d2, axis=1, kind='stable'); gaps = np.take_along_axis(d2, corder, 1); gaps -= gaps[:, :1]
+            corder, gaps = _centre_order(q[i:i + 1024], C, c2)
             out.append(fn(ccodes, crow, off, corder, gaps, qc[i:i + 1024], vecs, scale, sqn, self.mean, q[i:i + 1024], projs[i:i + 1024],
                           k, min(pool, 8 * first), float(reach), 2 * pool, first, most, mrad, euclid))
         return tuple(np.concatenate(a) for a in zip(*out))
@@ -914,8 +921,7 @@ def search(self:LSHIndex, queries, # `[nq, dim]` or one `[dim]` vector
            ):
     "`(distances, ids)` of the `k` nearest stored vectors, nearest first; 1-d for one query, `[nq, k]` for many."
     _check_search(self, k)
-    if pool is not None and (isinstance(pool, bool) or not isinstance(pool, (int, np.integer)) or pool < 1):
-        raise VectorError(f"pool={pool!r}: must be a positive integer")
+    if pool is not None and not _is_count(pool): raise VectorError(f"pool={pool!r}: must be a positive integer")
     single = np.ndim(queries) == 1
     q = self._prep(queries, 'queries')
     k = min(int(k), self._n)
