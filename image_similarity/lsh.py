@@ -236,9 +236,11 @@ def miss_radius(n_bits:int, # Bits per code
 
 _GAIN = 4   # the second round re-ranks a quarter of the codes inside the radius, the best by asymmetric score
 
-def default_pool(n:int) -> int:
-    "Codes gathered by the scan of the adaptive search, for an index of `n` vectors."
-    return int(min(n, max(4096, 32 * math.sqrt(n))))
+def default_pool(n:int, # Vectors in the index
+                 n_cells:int=0, # Cells of its partition (0: none)
+                ) -> int:
+    "Codes gathered by the adaptive search of an index of `n` vectors: 32√n, and with cells at least 32 average cells."
+    return int(min(n, max(4096, 32 * math.sqrt(n), 32 * n / n_cells if n_cells else 0)))
 
 def _angle_index(x, mean, q, grid):
     "Row of `miss_radius` for the angle between `x` and `q`, both centred on `mean`."
@@ -878,7 +880,7 @@ def _adaptive(self:LSHIndex, q, k, miss=0.01, pool=None, first=None, threads=Non
     "Adaptive search of prepared queries `q`: distances, storage rows and `[nq, 2]` (re-ranked, pooled) per query."
     n = self._n
     if self.centroids is None and self.n_cells != 0 and n >= CELLS_MIN and not self._mapped: self.partition()
-    pool = min(n, int(pool or default_pool(n))); first = min(n, int(first or max(2 * k, 128)))
+    pool = min(n, int(pool or default_pool(n, 0 if self.centroids is None else len(self.centroids)))); first = min(n, int(first or max(2 * k, 128)))
     most = max(first, pool // 2); mrad = miss_radius(self.n_bits, float(miss))
     codes, vecs, scale, sqn = _rows(self); euclid = self.metric == 'euclidean'
     if self.centroids is not None:
@@ -917,7 +919,7 @@ def search(self:LSHIndex, queries, # `[nq, dim]` or one `[dim]` vector
             miss:float=0.01, # Adaptive search: allowed chance of missing a vector as near as the k-th result
             reach:float=0.3, # Adaptive search with cells: read the cells whose centre is within reach x (k-th distance)² of the nearest centre's
             blocked:bool|None=None, # With cells: take the queries a cell at a time, scoring whole cells (default: for at least `BLOCKED_MIN` queries per cell)
-            pool:int|None=None, # Adaptive search: codes one query gathers (default: `default_pool(n)`); through cells, it reads at most twice as many
+            pool:int|None=None, # Adaptive search: codes one query gathers (default: `default_pool(n, n_cells)`); through cells, it reads at most twice as many
            ):
     "`(distances, ids)` of the `k` nearest stored vectors, nearest first; 1-d for one query, `[nq, k]` for many."
     _check_search(self, k)
