@@ -439,9 +439,11 @@ def default_cells(n:int) -> int:
     "Cells of the partition of an index of `n` vectors: about the square root of `n`, at most 1,024 (0 below `CELLS_MIN`)."
     return int(min(1024, max(16, round(math.sqrt(n))))) if n >= CELLS_MIN else 0
 
+def _sq_norms(C): return (C.astype(np.float64) ** 2).sum(1)   # the centres' squared norms (float64), for |x - c|² = |x|² - 2 x.c + |c|²
+
 def _nearest_np(x, C):
     "Index of the nearest row of `C` for each row of `x` (squared Euclidean), a block at a time."
-    half = 0.5 * (C.astype(np.float64) ** 2).sum(1)
+    half = 0.5 * _sq_norms(C)
     return np.concatenate([np.argmax(x[i:i + 8192] @ C.T - half, 1) for i in range(0, len(x), 8192)]).astype(np.int32)
 
 def _kmeans(x, k, iters=8, seed=0):
@@ -810,7 +812,7 @@ def _assign_rows(self:LSHIndex, rows:slice) -> np.ndarray:
     if self.backend == 'numpy':
         for i in range(rows.start, rows.stop, _BLOCK): out[i - rows.start:i - rows.start + _BLOCK] = _nearest_np(self.vectors(slice(i, min(rows.stop, i + _BLOCK))), C)
         return out
-    cc = hash_vectors(C, self.planes, self.mean, self.thresholds); half = (0.5 * (C.astype(np.float64) ** 2).sum(1)).astype(np.float32)
+    cc = hash_vectors(C, self.planes, self.mean, self.thresholds); half = (0.5 * _sq_norms(C)).astype(np.float32)
     _assign(self._codes[rows], self._vecs[rows], self._scale[rows], C, cc, half, _SHORTLIST, out)
     return out
 
@@ -838,7 +840,7 @@ def _cells(self:LSHIndex):
         n, nc = self._n, len(self.centroids); cell = self._cell[:n]
         if n and (cell.min() < 0 or cell.max() >= nc): raise IndexFormatError(f"the index's cells are not all between 0 and {nc - 1}")
         order = np.argsort(cell, kind='stable'); off = np.zeros(nc + 1, np.int64); off[1:] = np.cumsum(np.bincount(cell, minlength=nc))
-        csr = self._csr = (n, off, order.astype(np.int64), np.ascontiguousarray(self._codes[:n][order]), (self.centroids.astype(np.float64) ** 2).sum(1))
+        csr = self._csr = (n, off, order.astype(np.int64), np.ascontiguousarray(self._codes[:n][order]), _sq_norms(self.centroids))
     return csr[1:]
 
 # %% ../nbs/05_lsh.ipynb #913e1cc4
