@@ -70,6 +70,11 @@ def exact_chunked(chunks, Q, k):
 
 def recall(I, G, k): return float(np.mean([len(set(a[:k]) & set(b[:k])) / k for a, b in zip(I, G)]))
 
+def save_table(res, out, table, command):
+    "Write `res` as JSON to `out` and its `table(res)`, headed by `command`, beside it as .txt; print the table."
+    Path(out).write_text(json.dumps(res, indent=1)); txt = table(res)
+    print(txt); Path(out).with_suffix('.txt').write_text(f"{command}\n{txt}\n"); print('wrote', out)
+
 def rss_mb():
     for line in open('/proc/self/status'):
         if line.startswith('VmRSS'): return int(line.split()[1]) / 1024

@@ -11,7 +11,7 @@ import argparse, json, time
 from pathlib import Path
 import numpy as np
 from threadpoolctl import threadpool_limits
-from lsh import synth_chunks, synth_queries, exact_chunked, recall, HERE, K
+from lsh import synth_chunks, synth_queries, exact_chunked, recall, save_table, HERE, K
 
 def main():
     ap = argparse.ArgumentParser()
@@ -44,8 +44,7 @@ def main():
                                      qps=b / dt, recall=recall(I[:m], Gs, K)))
         for r in rows: r['x_single'] = r['qps'] / next(s['qps'] for s in rows if s['queries'] == r['queries'] and s['batch'] == 1)
     res = dict(n=n, cells=len(ix.centroids), reach=a.reach, k=K, threads=1, rows=rows)
-    Path(a.out).write_text(json.dumps(res, indent=1)); txt = table(res)
-    print(txt); Path(a.out).with_suffix('.txt').write_text(f"python bench/lsh_batches.py\n{txt}\n"); print('wrote', a.out)
+    save_table(res, a.out, table, 'python bench/lsh_batches.py')
 
 def table(res):
     "The saved results as a text table."

@@ -8,11 +8,10 @@ partitioned: 1,024 cells at 1e7) and its first `--queries` in-distribution and n
 `default_pool(n)` = 32√n): recall@10, queries/s, p50 and mean latency, and the queries that read up to the bound
 (within one cell of `2 x pool`): their share of the queries and of the time, and their recall@10.
 Prints a table, writes bench/results/lsh_pool.json and .txt. About 10 minutes and 12 GB at 1e7."""
-import argparse, json, time
-from pathlib import Path
+import argparse, time
 import numpy as np
 from threadpoolctl import threadpool_limits
-from lsh import synth_chunks, synth_queries, exact_chunked, HERE, K
+from lsh import synth_chunks, synth_queries, exact_chunked, save_table, HERE, K
 
 def main():
     ap = argparse.ArgumentParser()
@@ -44,8 +43,7 @@ def main():
                                  mean_ms=lat.mean(), read=reads.mean(), at_bound=bound.mean(), at_bound_time=lat[bound].sum() / lat.sum(),
                                  at_bound_recall=rec[bound].mean() if bound.any() else None))
     res = dict(n=n, store=a.store, cells=cells, k=K, threads=1, queries=m, rows=rows)
-    Path(a.out).write_text(json.dumps(res, indent=1)); txt = table(res)
-    print(txt); Path(a.out).with_suffix('.txt').write_text(f"python bench/lsh_pool.py\n{txt}\n"); print('wrote', a.out)
+    save_table(res, a.out, table, 'python bench/lsh_pool.py')
 
 def table(res):
     "The saved results as a text table."
