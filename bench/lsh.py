@@ -194,7 +194,8 @@ def run_method(method, chunks_fn, n, sets, reps, name):
     del obj; gc.collect()
     return out
 
-BIG = {'ours_f16': 'LSHIndex (ours, float16)', 'ours_i8': 'LSHIndex (ours, int8)', 'ivfpq': 'faiss IVF-PQ'}   # the 1e7 methods: child name -> method
+BIG = dict(ours_f16=lambda: m_ours('float16', misses=(0.05, 0.01)), ours_i8=lambda: m_ours('int8', misses=(0.05, 0.01)),
+           ivfpq=lambda: m_ivfpq([16, 64]))   # the 1e7 methods: child name -> method (its name is the first item)
 
 def big_child(args):
     "One 1e7 method in this (fresh) process: build chunk by chunk, answer the saved query sets, report VmHWM."
@@ -202,8 +203,7 @@ def big_child(args):
     numba.set_num_threads(1); faiss.omp_set_num_threads(1)
     real = np.load(args.embeddings).astype(np.float32); n = args.child_n
     qs = np.load(args.child_queries); sets = {k: (qs[f'Q_{k}'], qs[f'G_{k}']) + ((qs[f'X_{k}'],) if f'X_{k}' in qs else ()) for k in ('in', 'novel')}
-    meth = dict(ours_f16=lambda: m_ours('float16', misses=(0.05, 0.01)), ours_i8=lambda: m_ours('int8', misses=(0.05, 0.01)),
-                ivfpq=lambda: m_ivfpq([16, 64]))[args.child]()
+    meth = BIG[args.child]()
     with threadpool_limits(1):
         rows = run_method(meth, lambda: synth_chunks(real, n), n, sets, 1, 'synthetic-hard')
     for r in rows: r['peak_mb'] = round(hwm_mb(), 1)
@@ -233,7 +233,7 @@ def main():
 
     results = []
     if a.only_big:
-        results = [r for r in json.loads(Path(a.out).read_text())['results'] if r.get('n') != a.big or r.get('method') not in {BIG[c] for c in a.children}]
+        results = [r for r in json.loads(Path(a.out).read_text())['results'] if r.get('n') != a.big or r.get('method') not in {BIG[c]()[0] for c in a.children}]
         a.sizes = []
     if a.only_sizes:
         results = [r for r in json.loads(Path(a.out).read_text())['results'] if r.get('n') not in a.sizes or r['dataset'] != 'synthetic-hard']; a.big = 0

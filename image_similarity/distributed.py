@@ -11,7 +11,7 @@ from .core import ImageSimilarityError
 from .data import list_images
 from .store import ModelDir, versions
 from .embed import Embedder
-from .lsh import LSHIndex, default_cells
+from .lsh import LSHIndex, _ensure_cells
 
 # %% auto #0
 __all__ = ['active_client', 'embed_files', 'read_shard', 'shard_ids', 'read_shards', 'build_index', 'ShardedIndex',
@@ -171,7 +171,7 @@ def build_index(out, # Output of `embed_files`
     n = sum(run(_index_shard, [str(out)] * len(ks), ks, [params] * len(ks)))
     if n * (x.shape[1] * 4 + n_bits // 8 + 12) > merge_limit: return None
     merged = LSHIndex.concat([_load_index(str(out), k) for k in ks])
-    if default_cells(len(merged)): merged.partition()    # a large index gets its cells once, here, and keeps them in the file
+    _ensure_cells(merged)    # a large index gets its cells once, here, and keeps them in the file
     _put(fs, f"{root}/index/merged.lsh", merged.to_bytes())
     return merged
 

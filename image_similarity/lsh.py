@@ -833,6 +833,10 @@ def partition(self:LSHIndex, n_cells:int|None=None, # Cells; default: the index'
         self._cell[:n] = _assign_rows(self, slice(0, n))
         return self
 
+def _ensure_cells(self:LSHIndex):
+    "Fit the cells of an index of `CELLS_MIN` or more vectors that has none, unless `n_cells=0` or memory-mapped (a mapped file stays as it is)."
+    if self.centroids is None and self.n_cells != 0 and default_cells(self._n) and not self._mapped: self.partition()
+
 def _cells(self:LSHIndex):
     "`(offsets, rows, codes, |centre|²)`: the stored rows grouped by cell and their codes in that order, made when first needed."
     csr = self._csr
@@ -881,16 +885,17 @@ def _rows(self):
 def _adaptive(self:LSHIndex, q, k, miss=0.01, pool=None, first=None, threads=None, reach=0.3, blocked=None):
     "Adaptive search of prepared queries `q`: distances, storage rows and `[nq, 2]` (re-ranked, pooled) per query."
     n = self._n
-    if self.centroids is None and self.n_cells != 0 and n >= CELLS_MIN and not self._mapped: self.partition()
+    _ensure_cells(self)
     pool = min(n, int(pool or default_pool(n, 0 if self.centroids is None else len(self.centroids)))); first = min(n, int(first or max(2 * k, 128)))
     most = max(first, pool // 2); mrad = miss_radius(self.n_bits, float(miss))
     codes, vecs, scale, sqn = _rows(self); euclid = self.metric == 'euclidean'
     if self.centroids is not None:
         if not reach > 0: raise VectorError(f"reach={reach!r}: must be positive")
         off, crow, ccodes, c2 = _cells(self); C = self.centroids
+        p0, cap, reach = min(pool, 8 * first), 2 * pool, float(reach)   # the first look and the bound on what one query reads
         if blocked or (blocked is None and len(q) >= BLOCKED_MIN * len(C)):
             with _blas_threads(threads):   # a block of queries at a time bounds the memory of the centres' order
-                out = [_blocked(off, crow, vecs, scale, sqn, C, c2, q[i:i + 8192], k, min(pool, 8 * first), float(reach), 2 * pool, euclid,
+                out = [_blocked(off, crow, vecs, scale, sqn, C, c2, q[i:i + 8192], k, p0, reach, cap, euclid,
                                 self.backend == 'numba') for i in range(0, len(q), 8192)]
             return tuple(np.concatenate(a) for a in zip(*out))
     qc = hash_vectors(q, self.planes, self.mean, self.thresholds)
@@ -903,7 +908,7 @@ def _adaptive(self:LSHIndex, q, k, miss=0.01, pool=None, first=None, threads=Non
         for i in range(0, len(q), 1024):     # the centres' order for a block of queries at a time
             corder, gaps = _centre_order(q[i:i + 1024], C, c2)
             out.append(fn(ccodes, crow, off, corder, gaps, qc[i:i + 1024], vecs, scale, sqn, self.mean, q[i:i + 1024], projs[i:i + 1024],
-                          k, min(pool, 8 * first), float(reach), 2 * pool, first, most, mrad, euclid))
+                          k, p0, reach, cap, first, most, mrad, euclid))
         return tuple(np.concatenate(a) for a in zip(*out))
     args = (codes, vecs, scale, sqn, self.mean, qc, q, projs, k, pool, first, most, mrad, euclid)
     if self.backend == 'numpy': return _adaptive_np(*args)
