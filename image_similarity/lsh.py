@@ -235,6 +235,8 @@ def miss_radius(n_bits:int, # Bits per code
     return np.minimum(np.nan_to_num(r, nan=n_bits), n_bits).astype(np.int64)
 
 _GAIN = 4   # the second round re-ranks a quarter of the codes inside the radius, the best by asymmetric score
+_MISS = 0.02   # the default `miss` of `LSHIndex.search`; see the benchmark
+_DEEP = 3   # the third round goes 3x as deep in that ranking as the deepest result found in it; see the benchmark
 
 def default_pool(n:int, # Vectors in the index
                  n_cells:int=0, # Cells of its partition (0: none)
@@ -255,21 +257,27 @@ def _adc_np(codes, proj):
     bits = np.unpackbits(codes.view(np.uint8), axis=1, bitorder='little')[:, :len(proj)].astype(np.float32)
     return (2 * bits - 1) @ proj
 
-def _rounds_np(pcodes, rows, ds, vecs, scale, sqn, mean, qv, proj, k, first, most, mrad, euclid):
-    "Reference of the two re-rank rounds over a pool (`rows` with codes `pcodes` at Hamming distances `ds`): distances, rows, re-ranked."
+def _rounds_np(pcodes, rows, ds, vecs, scale, sqn, mean, qv, proj, k, first, most, mrad, deep, euclid):
+    "Reference of the re-rank rounds over a pool (`rows` with codes `pcodes` at Hamming distances `ds`): distances, rows, re-ranked."
     m = len(rows); nbits = 64 * pcodes.shape[1]
     cnt = np.bincount(ds, minlength=nbits + 1).cumsum()          # cnt[h]: pooled codes within distance h
     h = int(np.argmax(cnt >= min(m, 4 * first)))
-    score = -_adc_np(pcodes, proj); done = np.zeros(m, bool); got_d, got_r = [], []
+    score = -_adc_np(pcodes, proj); done = np.zeros(m, bool); got_d, got_r = [], []; dd = np.full(m, np.inf, np.float32)
     c = min(first, m)
-    for rnd in range(2):
+    for rnd in range(3):
         elig = np.flatnonzero(ds <= h)
         sel = elig[np.argsort(score[elig], kind='stable')[:c]]; sel = sel[~done[sel]]; done[sel] = True
         r = rows[sel]; sdot = (decode_vectors(vecs[r], scale[r]) @ qv).astype(np.float32)
         dist = np.sqrt(np.maximum(sqn[r] - 2 * sdot + qv @ qv, 0)) if euclid else 1 - sdot
-        got_d.append(dist); got_r.append(r)
+        got_d.append(dist); got_r.append(r); dd[sel] = dist
         gd, gr = np.concatenate(got_d), np.concatenate(got_r); o = np.lexsort((gr, gd))[:k]
-        if rnd == 1 or len(o) < k: break
+        if rnd == 2 or len(o) < k: break
+        if rnd == 1:                                              # the third round: as deep as `deep` x the deepest result
+            inner = elig[dd[elig] <= gd[o[k - 1]]]
+            if not deep > 0 or not len(inner): break
+            c3 = min(int(deep * (score[elig] <= score[inner].max()).sum()), most, len(elig))
+            if c3 <= c: break
+            c = c3; continue
         kth = gr[o[k - 1]]
         h = min(int(mrad[_angle_index(decode_vectors(vecs[kth:kth + 1], scale[kth:kth + 1])[0], mean, qv, len(mrad))]), nbits)
         e = int(cnt[h]); c = min(max(first, e // _GAIN), most, e)
@@ -277,7 +285,7 @@ def _rounds_np(pcodes, rows, ds, vecs, scale, sqn, mean, qv, proj, k, first, mos
     D[:len(o)], I[:len(o)] = gd[o], gr[o]
     return D, I, int(done.sum())
 
-def _adaptive_np(codes, vecs, scale, sqn, mean, qcodes, qvecs, projs, k, pool, first, most, mrad, euclid):
+def _adaptive_np(codes, vecs, scale, sqn, mean, qcodes, qvecs, projs, k, pool, first, most, mrad, deep, euclid):
     "Reference implementation of the adaptive search: distances, rows and `[nq, 2]` (re-ranked, pooled)."
     n, w = codes.shape; nbits = 64 * w; space = 2 * pool + 1024
     D = np.empty((len(qcodes), k), np.float32); I = np.empty((len(qcodes), k), np.int64); st = np.empty((len(qcodes), 2), np.int64)
@@ -290,7 +298,7 @@ def _adaptive_np(codes, vecs, scale, sqn, mean, qcodes, qvecs, projs, k, pool, f
             t = int(np.argmax(cum * n >= pool * len(samp))) if (cum[-1] * n >= pool * len(samp)) else nbits
         while t >= 0 and (d <= t).sum() > space: t -= 1
         rows = np.flatnonzero(d <= t)
-        D[qi], I[qi], nr = _rounds_np(codes[rows], rows, d[rows], vecs, scale, sqn, mean, qvecs[qi], projs[qi], k, first, most, mrad, euclid)
+        D[qi], I[qi], nr = _rounds_np(codes[rows], rows, d[rows], vecs, scale, sqn, mean, qvecs[qi], projs[qi], k, first, most, mrad, deep, euclid)
         st[qi] = (nr, len(rows))
     return D, I, st
 
@@ -358,8 +366,8 @@ if numba is not None:
             bd[p] = d; bi[p] = row
 
     @numba.njit(cache=True, nogil=True, fastmath=True)
-    def _rounds(pc, vecs, scale, sqn, mean, qv, proj, rows, ds, m, k, first, most, mrad, euclid):
-        "The two re-rank rounds over a pool of `m` rows (`rows`, at Hamming distances `ds`, with codes `pc`; ties go to the earlier in the pool). Distances, rows, re-ranked."
+    def _rounds(pc, vecs, scale, sqn, mean, qv, proj, rows, ds, m, k, first, most, mrad, deep, euclid):
+        "The re-rank rounds over a pool of `m` rows (`rows`, at Hamming distances `ds`, with codes `pc`; ties go to the earlier in the pool). Distances, rows, re-ranked."
         w = pc.shape[1]; nbits = 64 * w; dim = vecs.shape[1]; grid = len(mrad)
         cnt = np.zeros(nbits + 2, np.int64)                     # cnt[h + 1]: pooled codes within Hamming distance h
         for i in range(m): cnt[ds[i] + 1] += 1
@@ -369,11 +377,11 @@ if numba is not None:
         for j in range(dim): qq += qv[j] * qv[j]; qcn += (qv[j] - mean[j]) ** 2
         qcn = math.sqrt(qcn)
         bd = np.full(k, np.inf, np.float32); bi = np.full(k, -1, np.int64)
-        score = np.empty(m, np.float32); done = np.zeros(m, np.bool_); nr = 0
+        score = np.empty(m, np.float32); done = np.zeros(m, np.bool_); nr = 0; dd = np.full(m, np.inf, np.float32)
         want = min(m, 4 * first); h = 0
         while cnt[h + 1] < want: h += 1                         # round 1: the radius holding 4 x first codes
         hs = -1; c = min(first, m)
-        for rnd in range(2):
+        for rnd in range(3):
             ne = 0
             for i in range(m):                                    # score the newly eligible, in row order (memory order)
                 if ds[i] <= h:
@@ -400,8 +408,18 @@ if numba is not None:
                 done[i] = True; nr += 1; r = rows[i]; s = np.float32(0)
                 for jj in range(dim): s += _f32(vecs[r, jj]) * qv[jj]
                 s *= scale[r]
-                _push(bd, bi, np.float32(math.sqrt(max(sqn[r] - 2 * s + qq, 0)) if euclid else 1 - s), r)
-            if rnd == 1 or bi[k - 1] < 0: break
+                dd[i] = np.float32(math.sqrt(max(sqn[r] - 2 * s + qq, 0)) if euclid else 1 - s)
+                _push(bd, bi, dd[i], r)
+            if rnd == 2 or bi[k - 1] < 0: break
+            if rnd == 1:                                          # the third round: as deep as `deep` x the deepest result
+                sw = -np.float32(np.inf)
+                for j in range(ne):
+                    if dd[idx[j]] <= bd[k - 1] and sc[j] > sw: sw = sc[j]
+                le = 0
+                for j in range(ne): le += sc[j] <= sw
+                c3 = min(int(deep * le), most, ne)
+                if c3 <= c: break
+                c = c3; continue
             r = bi[k - 1]; dot = 0.0; nn = 0.0                    # the k-th result's centred angle to the query
             for jj in range(dim):
                 xc = _f32(vecs[r, jj]) * scale[r] - mean[jj]; dot += xc * (qv[jj] - mean[jj]); nn += xc * xc
@@ -418,13 +436,13 @@ if numba is not None:
         while m < 0 and t >= 0: t -= 1; m = _emit(codes, q, t, 0, n, rows, ds, pc, 0)   # the sample misjudged: tighten
         return max(m, 0)
 
-    def _adaptive_kernel(codes, vecs, scale, sqn, mean, qcodes, qvecs, projs, k, pool, first, most, mrad, euclid):
+    def _adaptive_kernel(codes, vecs, scale, sqn, mean, qcodes, qvecs, projs, k, pool, first, most, mrad, deep, euclid):
         nq = len(qcodes); space = 2 * pool + 1024
         D = np.empty((nq, k), np.float32); I = np.empty((nq, k), np.int64); st = np.empty((nq, 2), np.int64)
         for qi in prange(nq):
             rows = np.empty(space, np.int64); ds = np.empty(space, np.int32); pc = np.empty((space, codes.shape[1]), np.uint64)
             m = _pool_one(codes, qcodes[qi], pool, rows, ds, pc)
-            bd, bi, nr = _rounds(pc, vecs, scale, sqn, mean, qvecs[qi], projs[qi], rows, ds, m, k, first, most, mrad, euclid)
+            bd, bi, nr = _rounds(pc, vecs, scale, sqn, mean, qvecs[qi], projs[qi], rows, ds, m, k, first, most, mrad, deep, euclid)
             D[qi] = bd; I[qi] = bi; st[qi, 0] = nr; st[qi, 1] = m
         return D, I, st
 
@@ -456,7 +474,7 @@ def _kmeans(x, k, iters=8, seed=0):
         if (~full).any(): C[~full] = x[r.choice(len(x), int((~full).sum()), replace=False)]
     return C
 
-def _cells_np(ccodes, crow, coff, corders, gapss, qcodes, vecs, scale, sqn, mean, qvecs, projs, k, p0, reach, cap, first, most, mrad, euclid):
+def _cells_np(ccodes, crow, coff, corders, gapss, qcodes, vecs, scale, sqn, mean, qvecs, projs, k, p0, reach, cap, first, most, mrad, deep, euclid):
     "Reference of the search through cells: distances, rows and `[nq, 2]` (re-ranked, pooled)."
     nq = len(qcodes); D = np.empty((nq, k), np.float32); I = np.empty((nq, k), np.int64); st = np.empty((nq, 2), np.int64)
     size = coff[1:] - coff[:-1]
@@ -475,7 +493,7 @@ def _cells_np(ccodes, crow, coff, corders, gapss, qcodes, vecs, scale, sqn, mean
         m = len(j)
         while L < len(corder) and gaps[L] <= lim and m + size[corder[L]] <= cap: m += size[corder[L]]; L += 1
         j = take(L); ds = np.bitwise_count(ccodes[j] ^ qcodes[qi]).sum(1, dtype=np.int64)
-        D[qi], I[qi], nr = _rounds_np(ccodes[j], crow[j], ds, vecs, scale, sqn, mean, qv, projs[qi], k, first, most, mrad, euclid)
+        D[qi], I[qi], nr = _rounds_np(ccodes[j], crow[j], ds, vecs, scale, sqn, mean, qv, projs[qi], k, first, most, mrad, deep, euclid)
         st[qi] = (nr, len(j))
     return D, I, st
 
@@ -540,13 +558,13 @@ if numba is not None:
             m = _take(ccodes, crow, coff, c, q, rows, ds, pc, m); L += 1
         return m
 
-    def _cells_kernel(ccodes, crow, coff, corders, gapss, qcodes, vecs, scale, sqn, mean, qvecs, projs, k, p0, reach, cap, first, most, mrad, euclid):
+    def _cells_kernel(ccodes, crow, coff, corders, gapss, qcodes, vecs, scale, sqn, mean, qvecs, projs, k, p0, reach, cap, first, most, mrad, deep, euclid):
         nq = len(qcodes); space = cap + int((coff[1:] - coff[:-1]).max())
         D = np.empty((nq, k), np.float32); I = np.empty((nq, k), np.int64); st = np.empty((nq, 2), np.int64)
         for qi in prange(nq):
             rows = np.empty(space, np.int64); ds = np.empty(space, np.int32); pc = np.empty((space, ccodes.shape[1]), np.uint64)
             m = _cells_pool(ccodes, crow, coff, corders[qi], gapss[qi], qcodes[qi], p0, reach, cap, vecs, scale, sqn, qvecs[qi], k, first, euclid, rows, ds, pc)
-            bd, bi, nr = _rounds(pc, vecs, scale, sqn, mean, qvecs[qi], projs[qi], rows, ds, m, k, first, most, mrad, euclid)
+            bd, bi, nr = _rounds(pc, vecs, scale, sqn, mean, qvecs[qi], projs[qi], rows, ds, m, k, first, most, mrad, deep, euclid)
             D[qi] = bd; I[qi] = bi; st[qi, 0] = nr; st[qi, 1] = m
         return D, I, st
 
@@ -882,12 +900,12 @@ def _rows(self):
     return self._codes[:n], self._vecs[:n], self._scale[:n], self._sqn[:n]
 
 @patch
-def _adaptive(self:LSHIndex, q, k, miss=0.01, pool=None, first=None, threads=None, reach=0.3, blocked=None):
+def _adaptive(self:LSHIndex, q, k, miss=_MISS, pool=None, first=None, threads=None, reach=0.3, blocked=None, deep=_DEEP):
     "Adaptive search of prepared queries `q`: distances, storage rows and `[nq, 2]` (re-ranked, pooled) per query."
     n = self._n
     _ensure_cells(self)
     pool = min(n, int(pool or default_pool(n, 0 if self.centroids is None else len(self.centroids)))); first = min(n, int(first or max(2 * k, 128)))
-    most = max(first, pool // 2); mrad = miss_radius(self.n_bits, float(miss))
+    most = max(first, pool // 2); mrad = miss_radius(self.n_bits, float(miss)); deep = float(deep)
     codes, vecs, scale, sqn = _rows(self); euclid = self.metric == 'euclidean'
     if self.centroids is not None:
         if not reach > 0: raise VectorError(f"reach={reach!r}: must be positive")
@@ -908,9 +926,9 @@ def _adaptive(self:LSHIndex, q, k, miss=0.01, pool=None, first=None, threads=Non
         for i in range(0, len(q), 1024):     # the centres' order for a block of queries at a time
             corder, gaps = _centre_order(q[i:i + 1024], C, c2)
             out.append(fn(ccodes, crow, off, corder, gaps, qc[i:i + 1024], vecs, scale, sqn, self.mean, q[i:i + 1024], projs[i:i + 1024],
-                          k, p0, reach, cap, first, most, mrad, euclid))
+                          k, p0, reach, cap, first, most, mrad, deep, euclid))
         return tuple(np.concatenate(a) for a in zip(*out))
-    args = (codes, vecs, scale, sqn, self.mean, qc, q, projs, k, pool, first, most, mrad, euclid)
+    args = (codes, vecs, scale, sqn, self.mean, qc, q, projs, k, pool, first, most, mrad, deep, euclid)
     if self.backend == 'numpy': return _adaptive_np(*args)
     if len(q) > 1 and threads != 1:
         if threads: numba.set_num_threads(threads)
@@ -923,7 +941,7 @@ def search(self:LSHIndex, queries, # `[nq, dim]` or one `[dim]` vector
             n_candidates:int|None=None, # A fixed number of candidates instead of the adaptive choice
             exhaustive:bool=False, # Re-rank everything: exact search
             threads:int|None=None, # Threads for several queries (numba; BLAS when a cell at a time); default: all
-            miss:float=0.01, # Adaptive search: allowed chance of missing a vector as near as the k-th result
+            miss:float=_MISS, # Adaptive search: allowed chance of missing a vector as near as the k-th result
             reach:float=0.3, # Adaptive search with cells: read the cells whose centre is within reach x (k-th distance)² of the nearest centre's
             blocked:bool|None=None, # With cells: take the queries a cell at a time, scoring whole cells (default: for at least `BLOCKED_MIN` queries per cell)
             pool:int|None=None, # Adaptive search: codes one query gathers (default: `default_pool(n, n_cells)`); through cells, it reads at most twice as many
