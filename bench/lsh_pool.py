@@ -11,7 +11,7 @@ Prints a table, writes bench/results/lsh_pool.json and .txt. About 10 minutes an
 import argparse, time
 import numpy as np
 from threadpoolctl import threadpool_limits
-from lsh import synth_chunks, synth_queries, exact_chunked, save_table, HERE, K
+from lsh import synth_index, save_table, HERE, K
 
 def main():
     ap = argparse.ArgumentParser()
@@ -22,13 +22,10 @@ def main():
     import numba
     import image_similarity.lsh as L
     numba.set_num_threads(1)
-    real = np.load(a.embeddings).astype(np.float32); n, m = a.n, a.queries
-    q_in, q_nov = synth_queries(real, n, m)
-    with threadpool_limits(2): G = exact_chunked(synth_chunks(real, n), np.concatenate([q_in, q_nov]), K)
+    n, m = a.n, a.queries
+    ix, q_in, q_nov, G = synth_index(a.embeddings, n, m, a.store)
     with threadpool_limits(1):
-        ix = L.LSHIndex(512, store=a.store).reserve(n)
-        for X in synth_chunks(real, n): ix.add(X)
-        ix.partition(); cells = len(ix.centroids); biggest = int(np.diff(L._cells(ix)[0]).max())
+        cells = len(ix.centroids); biggest = int(np.diff(L._cells(ix)[0]).max())
         rows = []
         for label, pool in (('default_pool(n, n_cells)', L.default_pool(n, cells)), ('32√n (default_pool(n))', L.default_pool(n))):
             for name, Q, Gs in (('in', q_in, G[:m]), ('novel', q_nov, G[m:])):

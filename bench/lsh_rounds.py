@@ -12,7 +12,7 @@ About 10 minutes at 1e6."""
 import argparse, time
 import numpy as np
 from threadpoolctl import threadpool_limits
-from lsh import synth_chunks, synth_queries, exact_chunked, save_table, HERE, K
+from lsh import synth_index, save_table, HERE, K
 
 def main():
     ap = argparse.ArgumentParser()
@@ -25,13 +25,9 @@ def main():
     import numba
     import image_similarity.lsh as L
     numba.set_num_threads(1)
-    real = np.load(a.embeddings).astype(np.float32); n, m = a.n, a.queries
-    q_in, q_nov = synth_queries(real, n, m)
-    with threadpool_limits(2): G = exact_chunked(synth_chunks(real, n), np.concatenate([q_in, q_nov]), K)
+    n, m = a.n, a.queries
+    ix, q_in, q_nov, G = synth_index(a.embeddings, n, m)
     with threadpool_limits(1):
-        ix = L.LSHIndex(512).reserve(n)
-        for X in synth_chunks(real, n): ix.add(X)
-        if ix.centroids is None and n >= L.CELLS_MIN: ix.partition()
         sets = {'in': (ix._prep(q_in), G[:m]), 'novel': (ix._prep(q_nov), G[m:])}
         cfgs = [(miss, deep) for miss in a.misses for deep in a.deeps]
         ix._adaptive(sets['in'][0][:3], K, threads=1, blocked=False)          # compiled before timing
