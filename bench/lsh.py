@@ -75,10 +75,10 @@ def save_table(res, out, table, command):
     Path(out).write_text(json.dumps(res, indent=1)); txt = table(res)
     print(txt); Path(out).with_suffix('.txt').write_text(f"{command}\n{txt}\n"); print('wrote', out)
 
-def synth_index(embeddings, n, m, store='float32'):
-    "The synthetic hard set of `n` vectors and `m` queries of each kind: `(index, q_in, q_nov, G)`; the index built chunk by chunk on one thread (partitioned from `CELLS_MIN`), G the exact top-k of both sets."
+def synth_index(real, n, m, store='float32'):
+    "The synthetic hard set fitted to `real` of `n` vectors and `m` queries of each kind: `(index, q_in, q_nov, G)`; the index built chunk by chunk on one thread (partitioned from `CELLS_MIN`), G the exact top-k of both sets."
     from image_similarity.lsh import LSHIndex, CELLS_MIN
-    real = np.load(embeddings).astype(np.float32); q_in, q_nov = synth_queries(real, n, m)
+    q_in, q_nov = synth_queries(real, n, m)
     with threadpool_limits(2): G = exact_chunked(synth_chunks(real, n), np.concatenate([q_in, q_nov]), K)
     with threadpool_limits(1):
         ix = LSHIndex(512, store=store).reserve(n)

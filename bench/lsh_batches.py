@@ -11,7 +11,7 @@ import argparse, json, time
 from pathlib import Path
 import numpy as np
 from threadpoolctl import threadpool_limits
-from lsh import synth_chunks, synth_queries, exact_chunked, recall, save_table, HERE, K
+from lsh import synth_index, synth_queries, recall, save_table, HERE, K
 
 def main():
     ap = argparse.ArgumentParser()
@@ -22,15 +22,10 @@ def main():
     a = ap.parse_args()
     if a.report: return print(table(json.loads(Path(a.out).read_text())))
     import numba
-    from image_similarity.lsh import LSHIndex
     numba.set_num_threads(1)
     real = np.load(a.embeddings).astype(np.float32); n, m = a.n, 500
+    ix, q_in, q_nov, G = synth_index(real, n, m); x_in, x_nov = synth_queries(real, n, max(a.sizes) - m, draw=1)
     with threadpool_limits(1):
-        q_in, q_nov = synth_queries(real, n, m); x_in, x_nov = synth_queries(real, n, max(a.sizes) - m, draw=1)
-        G = exact_chunked(synth_chunks(real, n), np.concatenate([q_in, q_nov]), K)
-        ix = LSHIndex(512).reserve(n)
-        for X in synth_chunks(real, n): ix.add(X)
-        ix.partition()
         ix.search(q_in[:3], K, blocked=True, threads=1); ix.search(q_in[:3], K, blocked=False, threads=1); ix.search(q_in[0], K)
         rows = []
         for name, Q, X, Gs in (('in', q_in, x_in, G[:m]), ('novel', q_nov, x_nov, G[m:])):

@@ -23,7 +23,7 @@ def main():
     import image_similarity.lsh as L
     numba.set_num_threads(1)
     n, m = a.n, a.queries
-    ix, q_in, q_nov, G = synth_index(a.embeddings, n, m, a.store)
+    ix, q_in, q_nov, G = synth_index(np.load(a.embeddings).astype(np.float32), n, m, a.store)
     with threadpool_limits(1):
         cells = len(ix.centroids); biggest = int(np.diff(L._cells(ix)[0]).max())
         rows = []

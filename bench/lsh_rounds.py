@@ -26,7 +26,7 @@ def main():
     import image_similarity.lsh as L
     numba.set_num_threads(1)
     n, m = a.n, a.queries
-    ix, q_in, q_nov, G = synth_index(a.embeddings, n, m)
+    ix, q_in, q_nov, G = synth_index(np.load(a.embeddings).astype(np.float32), n, m)
     with threadpool_limits(1):
         sets = {'in': (ix._prep(q_in), G[:m]), 'novel': (ix._prep(q_nov), G[m:])}
         cfgs = [(miss, deep) for miss in a.misses for deep in a.deeps]

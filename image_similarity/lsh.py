@@ -262,15 +262,14 @@ def _rounds_np(pcodes, rows, ds, vecs, scale, sqn, mean, qv, proj, k, first, mos
     m = len(rows); nbits = 64 * pcodes.shape[1]
     cnt = np.bincount(ds, minlength=nbits + 1).cumsum()          # cnt[h]: pooled codes within distance h
     h = int(np.argmax(cnt >= min(m, 4 * first)))
-    score = -_adc_np(pcodes, proj); done = np.zeros(m, bool); got_d, got_r = [], []; dd = np.full(m, np.inf, np.float32)
+    score = -_adc_np(pcodes, proj); done = np.zeros(m, bool); dd = np.full(m, np.inf, np.float32)   # dd: exact distances of the re-ranked
     c = min(first, m)
     for rnd in range(3):
         elig = np.flatnonzero(ds <= h)
         sel = elig[np.argsort(score[elig], kind='stable')[:c]]; sel = sel[~done[sel]]; done[sel] = True
         r = rows[sel]; sdot = (decode_vectors(vecs[r], scale[r]) @ qv).astype(np.float32)
         dist = np.sqrt(np.maximum(sqn[r] - 2 * sdot + qv @ qv, 0)) if euclid else 1 - sdot
-        got_d.append(dist); got_r.append(r); dd[sel] = dist
-        gd, gr = np.concatenate(got_d), np.concatenate(got_r); o = np.lexsort((gr, gd))[:k]
+        dd[sel] = dist; got = np.flatnonzero(done); gd, gr = dd[got], rows[got]; o = np.lexsort((gr, gd))[:k]
         if rnd == 2 or len(o) < k: break
         if rnd == 1:                                              # the third round: as deep as `deep` x the deepest result
             inner = elig[dd[elig] <= gd[o[k - 1]]]
