@@ -29,13 +29,14 @@ def main():
     n, m = a.n, a.queries
     ix, q_in, q_nov, G = synth_index(np.load(a.embeddings).astype(np.float32), n, m)
     cfgs = [('fixed', c, None, None) for c in a.fixed] + [('adaptive', None, a.configs[i], a.configs[i + 1]) for i in range(0, len(a.configs), 2)]
+    search_kw = lambda kind, c, miss, reach: dict(n_candidates=c) if kind == 'fixed' else dict(miss=miss, reach=reach)
     with threadpool_limits(1):
         sets = {'in': (q_in, G[:m]), 'novel': (q_nov, G[m:])}
-        for kind, c, miss, reach in cfgs: ix.search(q_in[:3], K, n_candidates=c, miss=miss or 0.02, reach=reach or 0.3, threads=1)   # compiled
+        for cfg in cfgs: ix.search(q_in[:3], K, threads=1, **search_kw(*cfg))             # compiled before timing
         got = {}
         for rep in range(a.reps):
             for kind, c, miss, reach in cfgs:
-                kw = dict(n_candidates=c) if kind == 'fixed' else dict(miss=miss, reach=reach)
+                kw = search_kw(kind, c, miss, reach)
                 for name, (q, Gs) in sets.items():
                     t = time.perf_counter(); I = [ix.search(q[i], K, **kw)[1] for i in range(len(q))]; dt = time.perf_counter() - t
                     r = got.setdefault((kind, c, miss, reach, name), dict(kind=kind, c=c, miss=miss, reach=reach, queries=name, qps_runs=[]))
