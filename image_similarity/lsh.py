@@ -237,6 +237,7 @@ def miss_radius(n_bits:int, # Bits per code
 _GAIN = 4   # the second round re-ranks a quarter of the codes inside the radius, the best by asymmetric score
 _MISS = 0.02   # the default `miss` of `LSHIndex.search`; see the benchmark
 _DEEP = 3   # the third round goes 3x as deep in that ranking as the deepest result found in it; see the benchmark
+_REACH = 0.3   # the default `reach` of `LSHIndex.search` (cells within 0.3 x the k-th squared distance); see the benchmark
 
 def default_pool(n:int, # Vectors in the index
                  n_cells:int=0, # Cells of its partition (0: none)
@@ -899,7 +900,7 @@ def _rows(self):
     return self._codes[:n], self._vecs[:n], self._scale[:n], self._sqn[:n]
 
 @patch
-def _adaptive(self:LSHIndex, q, k, miss=_MISS, pool=None, first=None, threads=None, reach=0.3, blocked=None, deep=_DEEP):
+def _adaptive(self:LSHIndex, q, k, miss=_MISS, pool=None, first=None, threads=None, reach=_REACH, blocked=None, deep=_DEEP):
     "Adaptive search of prepared queries `q`: distances, storage rows and `[nq, 2]` (re-ranked, pooled) per query."
     n = self._n
     _ensure_cells(self)
@@ -941,7 +942,7 @@ def search(self:LSHIndex, queries, # `[nq, dim]` or one `[dim]` vector
             exhaustive:bool=False, # Re-rank everything: exact search
             threads:int|None=None, # Threads for several queries (numba; BLAS when a cell at a time); default: all
             miss:float=_MISS, # Adaptive search: allowed chance of missing a vector as near as the k-th result
-            reach:float=0.3, # Adaptive search with cells: read the cells whose centre is within reach x (k-th distance)² of the nearest centre's
+            reach:float=_REACH, # Adaptive search with cells: read the cells whose centre is within reach x (k-th distance)² of the nearest centre's
             blocked:bool|None=None, # With cells: take the queries a cell at a time, scoring whole cells (default: for at least `BLOCKED_MIN` queries per cell)
             pool:int|None=None, # Adaptive search: codes one query gathers (default: `default_pool(n, n_cells)`); through cells, it reads at most twice as many
            ):
