@@ -9,10 +9,12 @@ from urllib.parse import urljoin, urlparse
 from playwright.sync_api import sync_playwright
 
 DOCS = Path(__file__).resolve().parent.parent/'docs'
-API_SAMPLE = {'data': ['load_image', 'list_images', 'get_dls', 'scan_images', 'fetch_image', 'ImageSpec'],
+API_SAMPLE = {'data': ['load_image', 'list_images', 'collection_path', 'scan_images', 'fetch_image', 'ImageSpec'], 'dls': ['get_dls'],
               'backbones': ['get_backbone', 'lukemelas_to_timm'], 'store': ['ModelDir', 'ModelDir.save', 'ModelDir.load'],
-              'lsh': ['LSHIndex', 'as_vectors'], 'lshash_compat': ['LSHash'], 'embed': ['Embedder', 'split_head'],
-              'train': ['fast_train', 'build_learner'], 'pipeline': ['build'], 'search': ['ImageSearch', 'plot_grid'],
+              'lsh': ['LSHIndex', 'index_for'], 'lsh_vectors': ['as_vectors'], 'lsh_kernels': ['Stored'], 'lsh_adaptive': ['Plan', 'miss_radius'],
+              'lsh_cells': ['Cells'], 'lsh_format': ['write_index'], 'lshash_compat': ['LSHash'], 'embed': ['Embedder'], 'export': ['split_head'],
+              'settings': ['BuildSettings'],
+              'train': ['fast_train', 'build_learner'], 'pipeline': ['build'], 'search': ['ImageSearch', 'ImageSearch.embed', 'plot_grid'],
               'cli': ['find_similar_images'], 'core': ['atomic_write', 'VectorError']}
 
 def main():

@@ -13,7 +13,7 @@ from pathlib import Path
 warnings.filterwarnings('ignore')
 from image_similarity.data import caltech101, list_images, folder_label
 from image_similarity.train import train_head, _valid_mask, retrieval_metrics, extract_features
-from image_similarity.embed import split_head
+from image_similarity.export import split_head
 from image_similarity.postprocess import PostProcess, fit_whitening
 root = caltech101(); files = list_images(root)
 labels = np.array([folder_label(f, root) for f in files]); classes = sorted(set(labels)); y = np.searchsorted(classes, labels)

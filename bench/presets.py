@@ -26,7 +26,7 @@ warnings.filterwarnings('ignore')
 import torch
 from image_similarity.data import caltech101, list_images, folder_label
 from image_similarity.train import extract_features, train_head, _valid_mask, retrieval_metrics
-from image_similarity.embed import split_head
+from image_similarity.export import split_head
 from image_similarity.postprocess import PostProcess, fit_whitening
 from image_similarity.pipeline import PRESETS, build
 from image_similarity.search import ImageSearch

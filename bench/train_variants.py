@@ -10,7 +10,7 @@ from pathlib import Path
 from image_similarity.data import caltech101, list_images
 from image_similarity.train import extract_features, train_head
 from image_similarity.backbones import get_backbone
-from image_similarity.embed import split_head
+from image_similarity.export import split_head
 from fastai.vision.all import RandomSplitter, parent_label
 root = caltech101(); files = list_images(root)
 cache = Path(os.environ.get("FEATURE_CACHE", "/tmp/image_similarity_features")); cache.mkdir(exist_ok=True)

@@ -6,13 +6,13 @@
 __all__ = ['image_similarity_build', 'find_similar_images', 'image_similarity_dedup']
 
 # %% ../nbs/09_cli.ipynb #4f5a0300
-import argparse, sys, time, warnings
+import argparse, dataclasses, sys, time, warnings
 from pathlib import Path
 
 # %% ../nbs/09_cli.ipynb #ebe07687
 def _parser(prog, doc, options):
     "An `ArgumentParser` whose options (`(names, kwargs)`) take their kebab-case and snake_case spellings."
-    p = argparse.ArgumentParser(prog=prog, description=doc)
+    p = argparse.ArgumentParser(prog=prog, description=doc, allow_abbrev=False)   # --n-item is an error, not --n-items
     for names, kw in options:
         if names[0].startswith('--'): names = list(dict.fromkeys(n for o in names for n in (o, '--' + o[2:].replace('-', '_'))))
         p.add_argument(*names, **kw)
@@ -29,24 +29,12 @@ def _run(main):
 def image_similarity_build(argv=None, # Arguments (default: the command line)
                           ):
     "Build the image-similarity model directory: data -> fast training -> embeddings -> LSH index."
+    from image_similarity.settings import cli_options      # the build settings' options, defaults and help (light: no torch)
     a = _parser('image_similarity_build', image_similarity_build.__doc__, [
         (['--data-path'], dict(help='folder of class folders (default: Caltech-101 via fastai untar_data)')),
         (['--model-dir', '--out-dir'], dict(default='models/caltech101', help='model directory to write (default: %(default)s)')),
-        (['--preset'], dict(default='quality', help="'quality': EfficientNet-Lite0 + Lite2, proxy-anchor head, whitening and query "
-                                                    "expansion; 'fast': Lite0, cross-entropy head, the same steps (default: %(default)s)")),
-        (['--backbone'], dict(help="registered backbone ('a+b' for two side by side), or timm:NAME for any timm CNN whose weights are "
-                                   "in the timm / Hugging Face cache (default: the preset's)")),
-        (['--loss'], dict(choices=('ce', 'proxy_anchor'), help="head loss (default: the preset's)")),
-        (['--whiten'], dict(type=float, metavar='SHRINK', help="whitening shrink; 0: no whitening (default: the preset's)")),
-        (['--expand'], dict(type=int, metavar='N', help="query expansion over the top N results; 0: none (default: the preset's)")),
-        (['--tta'], dict(action='store_true', help='flip test-time augmentation: each image averaged with its mirror (twice the embedding work per image)')),
+        *cli_options(),
         (['--backbone-weights'], dict(metavar='FILE', help='weights file (.safetensors or a .pth state dict) for a timm:NAME backbone')),
-        (['--size'], dict(type=int, help="input side in pixels (default: the backbone's)")),
-        (['--epochs'], dict(type=int, default=25, help='epochs of head training (default: %(default)s)')),
-        (['--seed'], dict(type=int, default=42, help='seed of the 80/20 split and the training (default: %(default)s)')),
-        (['--labels'], dict(default='auto', help="'auto' (class folders when there are any, else none), 'folders', 'none' "
-                                                 "(no training: pretrained features), or a CSV file with the columns path,label (default: %(default)s)")),
-        (['--dim'], dict(type=int, default=512, help='without labels: embedding size after PCA (default: %(default)s)')),
         (['--update'], dict(action='store_true', help='if only the files changed, embed the new and changed ones and drop the gone ones '
                                                       '(no retraining) instead of rebuilding')),
         (['--add'], dict(nargs='+', metavar='IMAGE', help='add these images (inside the data folder) to the model directory')),
@@ -65,17 +53,16 @@ def image_similarity_build(argv=None, # Arguments (default: the command line)
                   + f"; {len(s):,} images in {a.model_dir}", flush=True)
             return
         from image_similarity.pipeline import build
-        backbone = a.backbone
+        from image_similarity.settings import BuildSettings
+        given = {k: getattr(a, k) for k in (f.name for f in dataclasses.fields(BuildSettings)) if getattr(a, k, None) is not None}
         if a.backbone_weights:
             from image_similarity.core import ImageSimilarityError
             if not (a.backbone or '').startswith('timm:'):
                 raise ImageSimilarityError(f"--backbone-weights is for a timm:NAME backbone (--backbone timm:NAME), not {a.backbone or 'the preset' + chr(39) + 's'}")
             from image_similarity.backbones import timm_backbone
-            backbone = timm_backbone(a.backbone, weights=a.backbone_weights)
-        build(a.data_path, a.model_dir, backbone, a.size, a.seed, a.epochs, force=a.force, progress=tty,
-              log=None if tty else (lambda msg: print(msg, flush=True)), labels=a.labels, dim=a.dim, update_files=a.update, chunk=a.chunk,
-              preset=a.preset, loss=a.loss, tta=True if a.tta else None, expand=a.expand,
-              whiten=None if a.whiten is None else (a.whiten or False))
+            given['backbone'] = timm_backbone(a.backbone, weights=a.backbone_weights).name   # registered with its weights
+        build(a.data_path, a.model_dir, BuildSettings.of(**given), force=a.force, progress=tty,
+              log=None if tty else (lambda msg: print(msg, flush=True)), update_files=a.update, chunk=a.chunk)
     _run(main)
 
 # %% ../nbs/09_cli.ipynb #1cf32293
@@ -104,8 +91,8 @@ def find_similar_images(argv=None, # Arguments (default: the command line)
         from image_similarity.core import ImageSimilarityError
         from image_similarity.data import fetch_image
         from image_similarity.search import ImageSearch, plot_grid
+        img = fetch_image(image)                                    # fetched once, first: a bad image is refused before the model loads
         s = ImageSearch(a.input_path)
-        img = fetch_image(image)                                    # fetched once: the query and the grid use it
         if a.check:
             m = s.contains(img, *([a.threshold] if a.threshold is not None else []))
             print(f"{'found' if m.found else 'not found'}: nearest {m.path}{f' ({m.label})' if m.label else ''}, distance {m.distance:.4f}")

@@ -12,13 +12,12 @@ import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 from fastcore.foundation import L
 from fastcore.parallel import parallel
-from fastai.vision.core import PILImage
 from .core import ImageSimilarityError, ImageLoadError, DatasetError
 
 # %% auto #0
-__all__ = ['IMAGE_EXTS', 'MAX_PIXELS', 'MAX_URL_BYTES', 'caltech101', 'list_images', 'folder_label', 'fingerprint',
-           'collection_labels', 'LabelOf', 'content_hash', 'hash_files', 'load_image', 'fetch_url', 'is_url',
-           'fetch_image', 'scan_images', 'ImageSpec', 'RobustImage', 'get_dls']
+__all__ = ['IMAGE_EXTS', 'MAX_PIXELS', 'MAX_URL_BYTES', 'caltech101', 'list_images', 'folder_label', 'collection_path',
+           'fingerprint', 'collection_labels', 'LabelOf', 'content_hash', 'hash_files', 'load_image', 'fetch_url',
+           'is_url', 'fetch_image', 'scan_images', 'ImageSpec']
 
 # %% ../nbs/01_data.ipynb #08287d35
 def caltech101(path=None, # A folder of class folders; `None` means fastai's Caltech-101
@@ -76,6 +75,16 @@ def folder_label(fn, # An image file
     parent = Path(fn).parent
     try: return parent.relative_to(root).as_posix() if root is not None else parent.name
     except ValueError: return parent.name    # a file outside `root`
+
+# %% ../nbs/01_data.ipynb #0301603e
+def collection_path(fn, # An image file: absolute, or relative to `root`
+                    root, # The collection's folder
+                   ) -> str:
+    "`fn`'s path inside `root`, with forward slashes; `ImageSimilarityError` if it is not inside it."
+    fn, root = Path(fn), Path(root)
+    if not fn.is_absolute(): fn = root/fn
+    try: return fn.relative_to(root).as_posix()
+    except ValueError: raise ImageSimilarityError(f"{fn}: is not inside the collection folder {root}; copy it there first") from None
 
 # %% ../nbs/01_data.ipynb #31512ded
 def fingerprint(files, # Image files
@@ -315,44 +324,10 @@ class ImageSpec:
         for n in ('mean', 'std'): object.__setattr__(self, n, tuple(float(v) for v in getattr(self, n)))
         object.__setattr__(self, 'size', int(self.size))
 
-# %% ../nbs/01_data.ipynb #d1a2f876
-class RobustImage(PILImage):
-    "A fastai `PILImage` that is created through `load_image` (any mode, EXIF, bombs refused, JPEG draft)."
-    @classmethod
-    def create(cls, fn, size:int|None=None, **kwargs):
-        return cls(load_image(fn, size=size))
-
-# %% ../nbs/01_data.ipynb #73f8ded3
-def get_dls(data_path, # Folder of class folders; `None`: Caltech-101
-            spec:ImageSpec, # Input size, statistics and resize rule (a backbone's `spec`)
-            bs:int=32, # Batch size
-            valid_pct:float=0.2, # Fraction held out for validation
-            seed:int=42, # Seed of the random split
-            files=None, # Use these files instead of listing `data_path`
-            exclude=(), # Class folders to leave out
-            verify:bool=True, # Decode every file first and drop (and report) the unreadable ones
-            aug:bool=True, # Add fastai's `aug_transforms` to the training batches
-            num_workers:int|None=None, # DataLoader worker processes (default fastai's)
-            labels:dict|None=None, # `{str(path): label}`; `None`: the parent folder is the label
-            **kwargs, # Passed to `DataBlock.dataloaders`
-           ):
-    "Seeded 80/20 fastai `DataLoaders` of (image, label): the folder's, or the given one."
-    from fastai.vision.all import (DataBlock, TransformBlock, CategoryBlock, RandomSplitter,
-                                   Resize, IntToFloatTensor, Normalize, aug_transforms)
-    path = caltech101(data_path) if files is None else Path(data_path or '.')
-    files = list_images(path, exclude=exclude) if files is None else L(files)
-    if verify:
-        files, bad = scan_images(files)
-        if bad: warnings.warn(f"get_dls: left out {len(bad)} unreadable image(s): " + '; '.join(r for _, r in bad[:5]))
-    if len(files) == 0: raise DatasetError(f"{path}: no readable images found")
-    get_y = partial(folder_label, root=path) if labels is None else LabelOf(labels)
-    labels = files.map(get_y)
-    if len(set(labels)) < 2: raise DatasetError(f"{path}: found {len(set(labels))} class folder(s); need at least 2")
-    size = spec.size
-    batch_tfms = ([*aug_transforms(size=size)] if aug else []) + [Normalize.from_stats(spec.mean, spec.std)]
-    dblock = DataBlock(blocks=(TransformBlock(type_tfms=partial(RobustImage.create, size=size), batch_tfms=IntToFloatTensor),
-                               CategoryBlock(vocab=sorted(set(labels)))),   # every class, even one seen only in validation
-                       get_y=get_y, splitter=RandomSplitter(valid_pct, seed=seed),
-                       item_tfms=Resize(size, method=spec.resize), batch_tfms=batch_tfms)
-    if num_workers is not None: kwargs['num_workers'] = num_workers
-    return dblock.dataloaders(files, bs=bs, **kwargs)
+# %% ../nbs/01_data.ipynb #bf868489
+def __getattr__(name):
+    "`RobustImage` and `get_dls` moved to `image_similarity.dls`: imported from there on first use (old pickles name them here)."
+    if name in ('RobustImage', 'get_dls'):
+        from image_similarity import dls
+        return getattr(dls, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -10,9 +10,9 @@ import numpy as np
 from PIL import Image, ImageEnhance
 from .core import ImageSimilarityError, atomic_write
 from .data import list_images, load_image, hash_files
-from .store import ModelDir, is_model_dir
+from .store import ModelDir, is_model_dir, DUP_THRESHOLD
 from .lsh import random_hyperplanes, as_vectors
-from .search import ImageSearch, DUP_THRESHOLD
+from .search import ImageSearch
 try: import numba
 except ImportError: numba = None
 

@@ -10,15 +10,13 @@ from typing import NamedTuple
 from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 from PIL import Image
-import torch, torch.nn as nn
 from .core import ImageSimilarityError, ImageLoadError, IndexFormatError, atomic_write
 from .data import load_image, ImageSpec
 from .store import ModelDir
 from .postprocess import PostProcess
 
 # %% auto #0
-__all__ = ['EMB_LAYER', 'preprocess', 'iter_batches', 'split_head', 'EmbeddingModel', 'export_onnx', 'OnnxEngine', 'TorchEngine',
-           'Checkpoint', 'run_engine', 'Embedded', 'Embedder']
+__all__ = ['preprocess', 'iter_batches', 'OnnxEngine', 'Checkpoint', 'run_engine', 'Embedded', 'Embedder']
 
 # %% ../nbs/04_embed.ipynb #570a1f66
 def preprocess(img, # Anything `load_image` accepts
@@ -57,43 +55,7 @@ def iter_batches(items, # Images (paths, bytes, PIL images)
             x = np.stack([a for _, a in ok]) if ok else np.empty((0, 3, spec.size, spec.size), np.float32)
             yield x, [i for i, _ in ok], [(i, e) for i, _, e in res if e is not None]
 
-# %% ../nbs/04_embed.ipynb #46288e0d
-EMB_LAYER = 5   # in fastai's `create_head`: pool, flatten, BatchNorm, Dropout, Linear(2*nf, 512), ReLU <- the embedding
-
-def split_head(head:nn.Sequential, # A fastai `create_head` head
-               pooled:bool=False, # The input is already pooled features: leave out the pooling and flattening
-              ) -> tuple[nn.Sequential, nn.Sequential]:
-    "`(to_embedding, to_logits)`: the head up to and including the embedding layer, and the rest."
-    pre, post = head[:EMB_LAYER + 1], head[EMB_LAYER + 1:]
-    return (pre[2:] if pooled else pre), post
-
-class EmbeddingModel(nn.Module):
-    "`(embedding, logits)` of a fastai `Sequential(body, head)`, the embedding as `split_head` defines it."
-    def __init__(self, model:nn.Module, # fastai vision model: `model[0]` body, `model[1]` head
-                ):
-        super().__init__()
-        self.body, (self.pre, self.post) = model[0], split_head(model[1])
-    def forward(self, x):
-        e = self.pre(self.body(x))
-        return e, self.post(e.clone())
-
 # %% ../nbs/04_embed.ipynb #af9b0b74
-def export_onnx(model:nn.Module, # Module to export (evaluated in `eval` mode on the CPU)
-                path, # Destination `.onnx` file
-                size:int=224, # Input side
-                output_names=('embedding', 'logits'), # Names of the outputs
-                opset:int=17, # ONNX opset
-               ) -> Path:
-    "Export `model` to ONNX with input `image` `[batch, 3, size, size]`."
-    import warnings
-    model = model.eval().cpu(); x = torch.zeros(2, 3, size, size)
-    axes = {n: {0: 'batch'} for n in ('image', *output_names)}
-    with atomic_write(path, suffix='.onnx') as tmp, torch.no_grad(), warnings.catch_warnings():
-        warnings.simplefilter('ignore')
-        torch.onnx.export(model, (x,), str(tmp), input_names=['image'], output_names=list(output_names),
-                          dynamic_axes=axes, opset_version=opset, dynamo=False)
-    return Path(path)
-
 class OnnxEngine:
     "Run an ONNX file with ONNX Runtime on the CPU."
     def __init__(self, path, # `.onnx` file, or its bytes
@@ -109,12 +71,6 @@ class OnnxEngine:
         self.names = [o.name for o in self.sess.get_outputs()]
     def __call__(self, x:np.ndarray) -> list: return self.sess.run(None, {'image': np.ascontiguousarray(x, np.float32)})
 
-class TorchEngine:
-    "Run a PyTorch module (eager, CPU, no grad)."
-    def __init__(self, model:nn.Module): self.model = model.eval().cpu()
-    def __call__(self, x:np.ndarray) -> list:
-        with torch.no_grad(): out = self.model(torch.from_numpy(np.ascontiguousarray(x, np.float32)))
-        return [o.numpy() for o in (out if isinstance(out, (tuple, list)) else (out,))]
 
 # %% ../nbs/04_embed.ipynb #ac63f2f7
 def _run_items(engine, items, spec, bs, flip, progress, n_workers, offset=0):
@@ -226,6 +182,7 @@ class Embedder:
                                                      "whatever code the file holds; pass trust=True for a directory you built "
                                                      "yourself, or use engine='onnx'")
             from fastai.learner import load_learner
+            from image_similarity.export import TorchEngine, EmbeddingModel
             b = md.read('learner.pkl')    # checked against its SHA-256 before unpickling
             with warnings.catch_warnings():
                 warnings.simplefilter('ignore')   # fastai's pickle warning: the caller said trust=True

@@ -9,639 +9,21 @@ from pathlib import Path
 import numpy as np
 from fastcore.basics import patch
 from .core import IndexFormatError, VectorError, atomic_write
-try:
-    import numba
-    from llvmlite import ir as _ir
-except ImportError: numba = None
+from .lsh_vectors import STORES, as_vectors, encode_vectors, decode_vectors, random_hyperplanes, pack_bits, hash_vectors
+from .lsh_kernels import numba, Stored, _search_np
+from .lsh_adaptive import Plan, miss_radius, default_pool, _MISS, _DEEP, _REACH, _GAIN, _adaptive_np, _rounds_np
+from .lsh_cells import (Cells, CELLS_MIN, BLOCKED_MIN, default_cells, _SHORTLIST, _sq_norms, _nearest_np, _kmeans, _cells_np,
+                                        _blas_threads, _centre_order, _blocked)
+if numba is not None:
+    from image_similarity.lsh_kernels import _rerank, _search_nb, _search_nb_par
+    from image_similarity.lsh_adaptive import _adaptive_nb, _adaptive_nb_par
+    from image_similarity.lsh_cells import _assign, _cells_nb, _cells_nb_par
+from .lsh_format import FORMAT_VERSION, write_index, read_arrays, _digest, _layout, _ARRAYS, _Src, _read_header
 
 # %% auto #0
-__all__ = ['STORES', 'CELLS_MIN', 'BLOCKED_MIN', 'FORMAT_VERSION', 'as_vectors', 'encode_vectors', 'decode_vectors',
-           'random_hyperplanes', 'pack_bits', 'hash_vectors', 'miss_radius', 'default_pool', 'default_cells',
-           'LSHIndex', 'default_candidates']
-
-# %% ../nbs/05_lsh.ipynb #2894c707
-def as_vectors(x, # Array-like `[n, dim]` or `[dim]`
-               dim:int|None=None, # Required dimension, if known
-               name:str='vectors', # What to call `x` in error messages
-               dtype=np.float32, # dtype of the result
-              ) -> np.ndarray:
-    "`x` as a C-contiguous `[n, dim]` matrix of `dtype`, or `VectorError` naming what is wrong."
-    try: a = np.asarray(x, dtype=dtype)
-    except (TypeError, ValueError) as e: raise VectorError(f"{name}: not a numeric array ({e})") from None
-    if a.ndim == 1: a = a[None]
-    if a.ndim != 2: raise VectorError(f"{name}: expected a 1-d or 2-d array, got shape {a.shape}")
-    if a.shape[0] == 0: raise VectorError(f"{name}: empty (0 vectors)")
-    if dim is not None and a.shape[1] != dim:
-        raise VectorError(f"{name}: dimension {a.shape[1]}, but the index holds {dim}-d vectors")
-    finite = np.concatenate([np.isfinite(a[i:i+65536]).all(1) for i in range(0, len(a), 65536)])   # no n x dim temporary
-    if not finite.all():
-        r = int(np.flatnonzero(~finite)[0])
-        raise VectorError(f"{name}: row {r} contains NaN or infinity ({int((~finite).sum())} bad row(s))")
-    return np.ascontiguousarray(a)
-
-# %% ../nbs/05_lsh.ipynb #7b2694a7
-STORES = {'float32': np.float32, 'float16': np.uint16, 'int8': np.int8}   # the in-memory dtype of each (float16 kept as its bits)
-
-def encode_vectors(x:np.ndarray, # `[n, dim]` float32
-                   store:str='float32', # One of `STORES`
-                  ) -> tuple:
-    "`(rows, scale)`: `x` in the stored form and the per-row scale that `decode_vectors` multiplies back."
-    if store not in STORES: raise VectorError(f"store={store!r}: use one of {', '.join(map(repr, STORES))}")
-    ones = np.ones(len(x), np.float32)
-    if store == 'float32': return np.ascontiguousarray(x, np.float32), ones
-    if store == 'float16':
-        big = np.abs(x).max(1) > 65504
-        if big.any(): raise VectorError(f"vectors: row {int(np.flatnonzero(big)[0])} has a component beyond float16's range (65504); use store='float32' or 'int8'")
-        return x.astype(np.float16).view(np.uint16), ones
-    scale = (np.abs(x).max(1) / 127).astype(np.float32); scale[scale == 0] = 1
-    return np.clip(np.rint(x / scale[:, None]), -127, 127).astype(np.int8), scale
-
-def decode_vectors(rows:np.ndarray, # Stored rows (float32, float16 bits as uint16, or int8)
-                   scale:np.ndarray, # Their scales
-                  ) -> np.ndarray:
-    "The stored rows as float32."
-    if rows.dtype == np.uint16: return rows.view(np.float16).astype(np.float32)
-    if rows.dtype == np.int8: return rows.astype(np.float32) * scale[:, None]
-    return np.asarray(rows, np.float32)
-
-# %% ../nbs/05_lsh.ipynb #e45a4bcf
-def random_hyperplanes(n_bits:int, # Number of hyperplanes (bits per code)
-                       dim:int, # Dimension of the vectors
-                       seed:int=0, # Seed of the generator
-                       orthogonal:bool=True, # Orthonormalise them in blocks of `dim`
-                      ) -> np.ndarray:
-    "`[n_bits, dim]` float32 hyperplane normals: standard normal, orthonormalised in blocks of `dim`."
-    g = np.random.default_rng(seed).standard_normal((n_bits, dim))
-    if orthogonal:
-        for i in range(0, n_bits, dim):
-            q, r = np.linalg.qr(g[i:i+dim].T)            # columns of q: an orthonormal basis of the block
-            g[i:i+dim] = (q * np.sign(np.diag(r))).T      # sign fix: a deterministic, uniformly random basis
-    return g.astype(np.float32)
-
-def pack_bits(bits:np.ndarray, # Boolean `[n, n_bits]`
-             ) -> np.ndarray:
-    "Pack boolean rows into `[n, ceil(n_bits/64)]` uint64 words (little-endian bit order)."
-    n, b = bits.shape
-    by = np.packbits(bits, axis=1, bitorder='little')
-    w = -(-b // 64)
-    if by.shape[1] != w * 8: by = np.pad(by, ((0, 0), (0, w * 8 - by.shape[1])))
-    return np.ascontiguousarray(by).view('<u8').reshape(n, w)
-
-def hash_vectors(x:np.ndarray, # `[n, dim]` float32
-                 planes:np.ndarray, # `[n_bits, dim]` hyperplanes
-                 mean:np.ndarray|None=None, # Centre subtracted first
-                 thresholds:np.ndarray|None=None, # Per-bit thresholds (default 0)
-                 batch:int=65536, # Rows hashed at a time (bounds memory)
-                ) -> np.ndarray:
-    "Packed codes: bit `j` is `((x - mean) @ planes.T)[:, j] > thresholds[j]`."
-    out = np.empty((len(x), -(-len(planes) // 64)), np.uint64)
-    thr = 0 if thresholds is None else thresholds
-    for i in range(0, len(x), batch):
-        xb = x[i:i+batch] if mean is None else x[i:i+batch] - mean
-        out[i:i+batch] = pack_bits(xb @ planes.T > thr)
-    return out
-
-# %% ../nbs/05_lsh.ipynb #33d2ad9c
-def _select_np(d, c, n_bits):
-    "Rows of the `c` smallest Hamming distances `d` (ties broken by row), in row order."
-    if c >= len(d): return np.arange(len(d))
-    t = int(np.searchsorted(np.bincount(d, minlength=n_bits + 1).cumsum(), c))
-    lo = np.flatnonzero(d < t)
-    return np.sort(np.concatenate([lo, np.flatnonzero(d == t)[:c - len(lo)]]))
-
-def _search_np(codes, qcodes, vecs, scale, sqn, qvecs, c, k, euclid):
-    "Reference implementation: candidates by Hamming scan, exact re-rank. Returns distances and rows."
-    n_bits = codes.shape[1] * 64
-    D = np.empty((len(qcodes), k), np.float32); I = np.empty((len(qcodes), k), np.int64)
-    for i in range(len(qcodes)):
-        d = np.bitwise_count(codes ^ qcodes[i]).sum(1, dtype=np.int64)
-        cand = _select_np(d, c, n_bits)
-        s = decode_vectors(vecs[cand], scale[cand]) @ qvecs[i]
-        dist = np.sqrt(np.maximum(sqn[cand] - 2 * s + qvecs[i] @ qvecs[i], 0)) if euclid else 1 - s
-        o = np.argsort(dist, kind='stable')[:k]
-        D[i], I[i] = dist[o], cand[o]
-    return D, I
-
-# %% ../nbs/05_lsh.ipynb #5aa1028e
-if numba is not None:
-    from numba import types, prange
-    from numba.extending import intrinsic
-
-    @intrinsic
-    def _popcount(typingctx, x):
-        def codegen(context, builder, sig, args): return builder.ctpop(args[0])
-        return types.uint64(types.uint64), codegen
-
-    @intrinsic
-    def _f32(typingctx, x):
-        "A stored element as float32: float32 as it is, int8 converted, uint16 read as the bits of an IEEE half."
-        if x == types.float32: return types.float32(x), lambda context, builder, sig, args: args[0]
-        if x == types.int8: return types.float32(x), lambda context, builder, sig, args: builder.sitofp(args[0], _ir.FloatType())
-        if x == types.uint16:
-            return types.float32(x), lambda context, builder, sig, args: builder.fpext(builder.bitcast(args[0], _ir.HalfType()), _ir.FloatType())
-
-    @numba.njit(cache=True, nogil=True)
-    def _hamming(codes, q, d):
-        "Hamming distances from `q` to every code into `d` (uint16); unrolled for 1, 2 and 4 words."
-        n, w = codes.shape
-        if w == 4:
-            q0, q1, q2, q3 = q[0], q[1], q[2], q[3]
-            for i in range(n):
-                d[i] = (_popcount(codes[i, 0] ^ q0) + _popcount(codes[i, 1] ^ q1)
-                        + _popcount(codes[i, 2] ^ q2) + _popcount(codes[i, 3] ^ q3))
-        elif w == 2:
-            q0, q1 = q[0], q[1]
-            for i in range(n): d[i] = _popcount(codes[i, 0] ^ q0) + _popcount(codes[i, 1] ^ q1)
-        elif w == 1:
-            q0 = q[0]
-            for i in range(n): d[i] = _popcount(codes[i, 0] ^ q0)
-        else:
-            for i in range(n):
-                s = 0
-                for j in range(w): s += _popcount(codes[i, j] ^ q[j])
-                d[i] = s
-
-# %% ../nbs/05_lsh.ipynb #7a480366
-if numba is not None:
-    @numba.njit(cache=True, nogil=True)
-    def _histogram(d, nb):
-        "Counts of each distance; four interleaved histograms avoid a store-to-load stall on repeated bins."
-        h = np.zeros((4, nb), np.int64); n = len(d); i = 0
-        while i + 4 <= n:
-            h[0, d[i]] += 1; h[1, d[i + 1]] += 1; h[2, d[i + 2]] += 1; h[3, d[i + 3]] += 1; i += 4
-        while i < n: h[0, d[i]] += 1; i += 1
-        return h.sum(0)
-
-    @numba.njit(cache=True, nogil=True)
-    def _select(codes, q, c):
-        "Rows of the `c` codes nearest to `q` in Hamming distance (ties by row), in row order."
-        n, w = codes.shape
-        if c >= n: return np.arange(n)
-        d = np.empty(n, np.uint16); _hamming(codes, q, d)
-        hist = _histogram(d, w * 64 + 1)
-        t, acc = 0, 0
-        while acc + hist[t] < c: acc += hist[t]; t += 1
-        need = c - acc; cand = np.empty(c, np.int64); m = 0
-        for i in range(n):
-            if d[i] < t: cand[m] = i; m += 1
-            elif d[i] == t and need > 0: cand[m] = i; m += 1; need -= 1
-        return cand
-
-# %% ../nbs/05_lsh.ipynb #26ab1fac
-if numba is not None:
-    @numba.njit(cache=True, nogil=True, fastmath=True)
-    def _rerank(vecs, scale, sqn, cand, qv, euclid):
-        "Exact cosine (1 - dot of unit vectors) or Euclidean distances from `qv` to the candidate rows."
-        dim = vecs.shape[1]; dist = np.empty(len(cand), np.float32)
-        qq = np.float32(0)
-        for j in range(dim): qq += qv[j] * qv[j]
-        for ci in range(len(cand)):
-            r = cand[ci]; s = np.float32(0)
-            for j in range(dim): s += _f32(vecs[r, j]) * qv[j]
-            dist[ci] = s * scale[r]
-        if euclid:
-            for ci in range(len(cand)): dist[ci] = math.sqrt(max(sqn[cand[ci]] - 2 * dist[ci] + qq, np.float32(0)))
-        else:
-            for ci in range(len(cand)): dist[ci] = 1 - dist[ci]
-        return dist
-
-# %% ../nbs/05_lsh.ipynb #b255d3de
-if numba is not None:
-    def _search_kernel(codes, qcodes, vecs, scale, sqn, qvecs, c, k, euclid):
-        nq = len(qcodes)
-        D = np.empty((nq, k), np.float32); I = np.empty((nq, k), np.int64)
-        for qi in prange(nq):
-            cand = _select(codes, qcodes[qi], c)
-            dist = _rerank(vecs, scale, sqn, cand, qvecs[qi], euclid)
-            o = np.argsort(dist, kind='mergesort')[:k]
-            for j in range(k): D[qi, j] = dist[o[j]]; I[qi, j] = cand[o[j]]
-        return D, I
-
-    _search_nb = numba.njit(cache=True, nogil=True, fastmath=True)(_search_kernel)
-    _search_nb_par = numba.njit(cache=True, nogil=True, fastmath=True, parallel=True)(_search_kernel)
-
-# %% ../nbs/05_lsh.ipynb #6dbcbed3
-from functools import lru_cache
-
-@lru_cache(maxsize=None)
-def miss_radius(n_bits:int, # Bits per code
-                miss:float, # Allowed probability of leaving a vector out
-                grid:int=512, # Angles tabulated (0 to 180 degrees)
-               ) -> np.ndarray:
-    "`r[g]`: the smallest Hamming radius holding the code of a vector at angle `(g + 1) / grid` x 180° with probability `1 - miss`."
-    from scipy.stats import binom
-    if not 0 < miss < 1: raise VectorError(f"miss={miss!r}: must be between 0 and 1")
-    r = binom.ppf(1 - miss, n_bits, (np.arange(grid) + 1) / grid)
-    return np.minimum(np.nan_to_num(r, nan=n_bits), n_bits).astype(np.int64)
-
-_GAIN = 4   # the second round re-ranks a quarter of the codes inside the radius, the best by asymmetric score
-_MISS = 0.02   # the default `miss` of `LSHIndex.search`; see the benchmark
-_DEEP = 3   # the third round goes 3x as deep in that ranking as the deepest result found in it; see the benchmark
-_REACH = 0.3   # the default `reach` of `LSHIndex.search` (cells within 0.3 x the k-th squared distance); see the benchmark
-
-def default_pool(n:int, # Vectors in the index
-                 n_cells:int=0, # Cells of its partition (0: none)
-                ) -> int:
-    "Codes gathered by the adaptive search of an index of `n` vectors: 32√n, and with cells at least 32 average cells."
-    return int(min(n, max(4096, 32 * math.sqrt(n), 32 * n / n_cells if n_cells else 0)))
-
-def _angle_index(x, mean, q, grid):
-    "Row of `miss_radius` for the angle between `x` and `q`, both centred on `mean`."
-    a, b = x - mean, q - mean
-    cs = float(np.clip(a @ b / (np.linalg.norm(a) * np.linalg.norm(b) + 1e-12), -1, 1))
-    return min(max(math.ceil(math.acos(cs) / math.pi * grid) - 1, 0), grid - 1)
-
-def _sample_rows(n): return np.flatnonzero(np.arange(n) % 1024 < 64)
-
-def _adc_np(codes, proj):
-    "Asymmetric scores: for each code, the sum over bits of `proj` where the bit is set, minus where it is not."
-    bits = np.unpackbits(codes.view(np.uint8), axis=1, bitorder='little')[:, :len(proj)].astype(np.float32)
-    return (2 * bits - 1) @ proj
-
-def _rounds_np(pcodes, rows, ds, vecs, scale, sqn, mean, qv, proj, k, first, most, mrad, deep, euclid):
-    "Reference of the re-rank rounds over a pool (`rows` with codes `pcodes` at Hamming distances `ds`): distances, rows, re-ranked."
-    m = len(rows); nbits = 64 * pcodes.shape[1]
-    cnt = np.bincount(ds, minlength=nbits + 1).cumsum()          # cnt[h]: pooled codes within distance h
-    h = int(np.argmax(cnt >= min(m, 4 * first)))
-    score = -_adc_np(pcodes, proj); done = np.zeros(m, bool); dd = np.full(m, np.inf, np.float32)   # dd: exact distances of the re-ranked
-    c = min(first, m)
-    for rnd in range(3):
-        elig = np.flatnonzero(ds <= h)
-        sel = elig[np.argsort(score[elig], kind='stable')[:c]]; sel = sel[~done[sel]]; done[sel] = True
-        r = rows[sel]; sdot = (decode_vectors(vecs[r], scale[r]) @ qv).astype(np.float32)
-        dist = np.sqrt(np.maximum(sqn[r] - 2 * sdot + qv @ qv, 0)) if euclid else 1 - sdot
-        dd[sel] = dist; got = np.flatnonzero(done); gd, gr = dd[got], rows[got]; o = np.lexsort((gr, gd))[:k]
-        if rnd == 2 or len(o) < k: break
-        if rnd == 1:                                              # the third round: as deep as `deep` x the deepest result
-            inner = elig[dd[elig] <= gd[o[k - 1]]]
-            if not deep > 0 or not len(inner): break
-            c3 = min(int(deep * (score[elig] <= score[inner].max()).sum()), most, len(elig))
-            if c3 <= c: break
-            c = c3; continue
-        kth = gr[o[k - 1]]
-        h = min(int(mrad[_angle_index(decode_vectors(vecs[kth:kth + 1], scale[kth:kth + 1])[0], mean, qv, len(mrad))]), nbits)
-        e = int(cnt[h]); c = min(max(first, e // _GAIN), most, e)
-    D, I = np.full(k, np.inf, np.float32), np.full(k, -1)
-    D[:len(o)], I[:len(o)] = gd[o], gr[o]
-    return D, I, int(done.sum())
-
-def _adaptive_np(codes, vecs, scale, sqn, mean, qcodes, qvecs, projs, k, pool, first, most, mrad, deep, euclid):
-    "Reference implementation of the adaptive search: distances, rows and `[nq, 2]` (re-ranked, pooled)."
-    n, w = codes.shape; nbits = 64 * w; space = 2 * pool + 1024
-    D = np.empty((len(qcodes), k), np.float32); I = np.empty((len(qcodes), k), np.int64); st = np.empty((len(qcodes), 2), np.int64)
-    samp = _sample_rows(n)
-    for qi in range(len(qcodes)):
-        d = np.bitwise_count(codes ^ qcodes[qi]).sum(1, dtype=np.int64)
-        if pool >= n: t = nbits
-        else:
-            cum = np.bincount(d[samp], minlength=nbits + 1).cumsum()
-            t = int(np.argmax(cum * n >= pool * len(samp))) if (cum[-1] * n >= pool * len(samp)) else nbits
-        while t >= 0 and (d <= t).sum() > space: t -= 1
-        rows = np.flatnonzero(d <= t)
-        D[qi], I[qi], nr = _rounds_np(codes[rows], rows, d[rows], vecs, scale, sqn, mean, qvecs[qi], projs[qi], k, first, most, mrad, deep, euclid)
-        st[qi] = (nr, len(rows))
-    return D, I, st
-
-# %% ../nbs/05_lsh.ipynb #46b78eb2
-if numba is not None:
-    @numba.njit(cache=True, nogil=True)
-    def _sample_radius(codes, q, want):
-        "Hamming radius expected to hold about `want` codes, from a histogram of every 16th block of 64 codes."
-        n, w = codes.shape; nb = w * 64 + 1
-        if want >= n: return nb - 1
-        h = np.zeros(nb, np.int64); seen = 0
-        for b0 in range(0, n, 1024):
-            b1 = min(n, b0 + 64)
-            for i in range(b0, b1):
-                s = 0
-                for j in range(w): s += _popcount(codes[i, j] ^ q[j])
-                h[s] += 1
-            seen += b1 - b0
-        acc, t = 0, 0
-        while t < nb - 1 and (acc + h[t]) * n < want * seen: acc += h[t]; t += 1
-        return t
-
-    @numba.njit(cache=True, nogil=True)
-    def _emit(codes, q, t, lo, hi, rows, ds, pc, m):
-        "Append the rows `lo:hi` within Hamming distance `t` (row, distance, code) from position `m`; the new `m`, or -1 when the space ran out."
-        w = codes.shape[1]; cap = len(rows)
-        if w == 4:
-            q0, q1, q2, q3 = q[0], q[1], q[2], q[3]
-            for i in range(lo, hi):
-                d = (_popcount(codes[i, 0] ^ q0) + _popcount(codes[i, 1] ^ q1)
-                     + _popcount(codes[i, 2] ^ q2) + _popcount(codes[i, 3] ^ q3))
-                if d <= t:
-                    if m >= cap: return -1
-                    rows[m] = i; ds[m] = d; pc[m, 0] = codes[i, 0]; pc[m, 1] = codes[i, 1]; pc[m, 2] = codes[i, 2]; pc[m, 3] = codes[i, 3]; m += 1
-        else:
-            for i in range(lo, hi):
-                d = 0
-                for j in range(w): d += _popcount(codes[i, j] ^ q[j])
-                if d <= t:
-                    if m >= cap: return -1
-                    rows[m] = i; ds[m] = d
-                    for j in range(w): pc[m, j] = codes[i, j]
-                    m += 1
-        return m
-
-    @numba.njit(cache=True, nogil=True, fastmath=True)
-    def _adc_table(proj):
-        "T[b, v]: the asymmetric score of byte value `v` at code byte `b` (sum of +-proj over its 8 bits)."
-        nb = -(-len(proj) // 8); T = np.zeros((nb, 256), np.float32)
-        for b in range(nb):
-            for v in range(256):
-                s = np.float32(0)
-                for t in range(8):
-                    if 8 * b + t < len(proj): s += proj[8 * b + t] if (v >> t) & 1 else -proj[8 * b + t]
-                T[b, v] = s
-        return T
-
-    @numba.njit(cache=True, nogil=True)
-    def _push(bd, bi, d, row):
-        "Insert `(d, row)` into the sorted top-k `bd, bi` (ties by row)."
-        k = len(bd)
-        if d < bd[k - 1] or (d == bd[k - 1] and row < bi[k - 1]):
-            p = k - 1
-            while p > 0 and (bd[p - 1] > d or (bd[p - 1] == d and bi[p - 1] > row)): bd[p] = bd[p - 1]; bi[p] = bi[p - 1]; p -= 1
-            bd[p] = d; bi[p] = row
-
-    @numba.njit(cache=True, nogil=True, fastmath=True)
-    def _rounds(pc, vecs, scale, sqn, mean, qv, proj, rows, ds, m, k, first, most, mrad, deep, euclid):
-        "The re-rank rounds over a pool of `m` rows (`rows`, at Hamming distances `ds`, with codes `pc`; ties go to the earlier in the pool). Distances, rows, re-ranked."
-        w = pc.shape[1]; nbits = 64 * w; dim = vecs.shape[1]; grid = len(mrad)
-        cnt = np.zeros(nbits + 2, np.int64)                     # cnt[h + 1]: pooled codes within Hamming distance h
-        for i in range(m): cnt[ds[i] + 1] += 1
-        for b in range(nbits + 1): cnt[b + 1] += cnt[b]
-        T = _adc_table(proj); nbytes = T.shape[0]
-        qq = np.float32(0); qcn = 0.0
-        for j in range(dim): qq += qv[j] * qv[j]; qcn += (qv[j] - mean[j]) ** 2
-        qcn = math.sqrt(qcn)
-        bd = np.full(k, np.inf, np.float32); bi = np.full(k, -1, np.int64)
-        score = np.empty(m, np.float32); done = np.zeros(m, np.bool_); nr = 0; dd = np.full(m, np.inf, np.float32)
-        want = min(m, 4 * first); h = 0
-        while cnt[h + 1] < want: h += 1                         # round 1: the radius holding 4 x first codes
-        hs = -1; c = min(first, m)
-        for rnd in range(3):
-            ne = 0
-            for i in range(m):                                    # score the newly eligible, in row order (memory order)
-                if ds[i] <= h:
-                    ne += 1
-                    if ds[i] > hs:
-                        s = np.float32(0)          # the pool keeps each code: no second trip to the index's memory
-                        for b in range(nbytes): s += T[b, (pc[i, b >> 3] >> np.uint64(8 * (b & 7))) & np.uint64(255)]
-                        score[i] = -s
-            hs = max(hs, h)
-            idx = np.empty(ne, np.int64); sc = np.empty(ne, np.float32); j = 0
-            for i in range(m):
-                if ds[i] <= h: idx[j] = i; sc[j] = score[i]; j += 1
-            cut = np.float32(np.inf)
-            if c < ne: cut = np.partition(sc.copy(), c - 1)[c - 1]
-            ties = c
-            for j in range(ne): ties -= sc[j] < cut
-            for j in range(ne):                                   # the c best scores (ties by row), re-ranked exactly
-                if sc[j] > cut: continue
-                if sc[j] == cut:
-                    if ties <= 0: continue
-                    ties -= 1
-                i = idx[j]
-                if done[i]: continue
-                done[i] = True; nr += 1; r = rows[i]; s = np.float32(0)
-                for jj in range(dim): s += _f32(vecs[r, jj]) * qv[jj]
-                s *= scale[r]
-                dd[i] = np.float32(math.sqrt(max(sqn[r] - 2 * s + qq, 0)) if euclid else 1 - s)
-                _push(bd, bi, dd[i], r)
-            if rnd == 2 or bi[k - 1] < 0: break
-            if rnd == 1:                                          # the third round: as deep as `deep` x the deepest result
-                sw = -np.float32(np.inf)
-                for j in range(ne):
-                    if dd[idx[j]] <= bd[k - 1] and sc[j] > sw: sw = sc[j]
-                le = 0
-                for j in range(ne): le += sc[j] <= sw
-                c3 = min(int(deep * le), most, ne)
-                if c3 <= c: break
-                c = c3; continue
-            r = bi[k - 1]; dot = 0.0; nn = 0.0                    # the k-th result's centred angle to the query
-            for jj in range(dim):
-                xc = _f32(vecs[r, jj]) * scale[r] - mean[jj]; dot += xc * (qv[jj] - mean[jj]); nn += xc * xc
-            cs = min(1.0, max(-1.0, dot / (math.sqrt(nn) * qcn + 1e-12)))
-            h = min(mrad[min(max(int(math.ceil(math.acos(cs) / math.pi * grid)) - 1, 0), grid - 1)], nbits)
-            e = cnt[h + 1]; c = min(max(first, e // _GAIN), most, e)
-        return bd, bi, nr
-
-    @numba.njit(cache=True, nogil=True)
-    def _pool_one(codes, q, pool, rows, ds, pc):
-        "Fill `rows, ds, pc` with the pool of one query; returns its size."
-        n = codes.shape[0]; t = _sample_radius(codes, q, pool)
-        m = _emit(codes, q, t, 0, n, rows, ds, pc, 0)
-        while m < 0 and t >= 0: t -= 1; m = _emit(codes, q, t, 0, n, rows, ds, pc, 0)   # the sample misjudged: tighten
-        return max(m, 0)
-
-    def _adaptive_kernel(codes, vecs, scale, sqn, mean, qcodes, qvecs, projs, k, pool, first, most, mrad, deep, euclid):
-        nq = len(qcodes); space = 2 * pool + 1024
-        D = np.empty((nq, k), np.float32); I = np.empty((nq, k), np.int64); st = np.empty((nq, 2), np.int64)
-        for qi in prange(nq):
-            rows = np.empty(space, np.int64); ds = np.empty(space, np.int32); pc = np.empty((space, codes.shape[1]), np.uint64)
-            m = _pool_one(codes, qcodes[qi], pool, rows, ds, pc)
-            bd, bi, nr = _rounds(pc, vecs, scale, sqn, mean, qvecs[qi], projs[qi], rows, ds, m, k, first, most, mrad, deep, euclid)
-            D[qi] = bd; I[qi] = bi; st[qi, 0] = nr; st[qi, 1] = m
-        return D, I, st
-
-    _adaptive_nb = numba.njit(cache=True, nogil=True)(_adaptive_kernel)
-    _adaptive_nb_par = numba.njit(cache=True, nogil=True, parallel=True)(_adaptive_kernel)
-
-# %% ../nbs/05_lsh.ipynb #82970f34
-CELLS_MIN = 500_000   # an index this large gets a partition at its first search (unless n_cells=0); see the benchmark
-_SHORTLIST = 16      # centres compared exactly when assigning a vector (the Hamming-nearest ones)
-
-def default_cells(n:int) -> int:
-    "Cells of the partition of an index of `n` vectors: about the square root of `n`, at most 1,024 (0 below `CELLS_MIN`)."
-    return int(min(1024, max(16, round(math.sqrt(n))))) if n >= CELLS_MIN else 0
-
-def _sq_norms(C): return (C.astype(np.float64) ** 2).sum(1)   # the centres' squared norms (float64), for |x - c|² = |x|² - 2 x.c + |c|²
-
-def _nearest_np(x, C):
-    "Index of the nearest row of `C` for each row of `x` (squared Euclidean), a block at a time."
-    half = 0.5 * _sq_norms(C)
-    return np.concatenate([np.argmax(x[i:i + 8192] @ C.T - half, 1) for i in range(0, len(x), 8192)]).astype(np.int32)
-
-def _kmeans(x, k, iters=8, seed=0):
-    "Lloyd's k-means of the rows of `x` (float32) into `k` centres, seeded; an empty cell takes a random row."
-    r = np.random.default_rng(seed); C = x[r.choice(len(x), k, replace=False)].astype(np.float32)
-    for _ in range(iters):
-        a = _nearest_np(x, C); cnt = np.bincount(a, minlength=k)
-        S = np.zeros((k, x.shape[1]), np.float64); np.add.at(S, a, x)
-        full = cnt > 0; C[full] = (S[full] / cnt[full, None]).astype(np.float32)
-        if (~full).any(): C[~full] = x[r.choice(len(x), int((~full).sum()), replace=False)]
-    return C
-
-def _cells_np(ccodes, crow, coff, corders, gapss, qcodes, vecs, scale, sqn, mean, qvecs, projs, k, p0, reach, cap, first, most, mrad, deep, euclid):
-    "Reference of the search through cells: distances, rows and `[nq, 2]` (re-ranked, pooled)."
-    nq = len(qcodes); D = np.empty((nq, k), np.float32); I = np.empty((nq, k), np.int64); st = np.empty((nq, 2), np.int64)
-    size = coff[1:] - coff[:-1]
-    for qi in range(nq):
-        corder, gaps, qv = corders[qi], gapss[qi], qvecs[qi]
-        L = int(np.searchsorted(np.cumsum(size[corder]), p0)) + 1       # the nearest cells holding p0 codes
-        L = min(L, len(corder))
-        take = lambda L: np.concatenate([np.arange(coff[c], coff[c + 1]) for c in corder[:L]])
-        j = take(L); ds = np.bitwise_count(ccodes[j] ^ qcodes[qi]).sum(1, dtype=np.int64)
-        lim = np.inf
-        if len(j) >= k:
-            o = np.argsort(ds, kind='stable')[:min(first, len(j))]; r = crow[j[o]]
-            s = (decode_vectors(vecs[r], scale[r]) @ qv).astype(np.float32).astype(np.float64)
-            d2 = np.maximum(sqn[r] - 2 * s + float(qv @ qv), 0) if euclid else np.maximum(2 - 2 * s, 0)
-            lim = reach * np.partition(d2, k - 1)[k - 1]
-        m = len(j)
-        while L < len(corder) and gaps[L] <= lim and m + size[corder[L]] <= cap: m += size[corder[L]]; L += 1
-        j = take(L); ds = np.bitwise_count(ccodes[j] ^ qcodes[qi]).sum(1, dtype=np.int64)
-        D[qi], I[qi], nr = _rounds_np(ccodes[j], crow[j], ds, vecs, scale, sqn, mean, qv, projs[qi], k, first, most, mrad, deep, euclid)
-        st[qi] = (nr, len(j))
-    return D, I, st
-
-# %% ../nbs/05_lsh.ipynb #1faac1cd
-if numba is not None:
-    @numba.njit(cache=True, nogil=True, fastmath=True)
-    def _assign(codes, vecs, scale, C, ccodes, half, top, out):
-        "`out[i]`: the nearest centre of stored row `i` among the `top` whose codes are Hamming-nearest to its code."
-        n, w = codes.shape; nc, dim = C.shape; top = min(top, nc)
-        bd = np.empty(top, np.int64); bi = np.empty(top, np.int64)
-        for i in range(n):
-            for t in range(top): bd[t] = 1 << 30; bi[t] = -1
-            for c in range(nc):
-                d = 0
-                for j in range(w): d += _popcount(codes[i, j] ^ ccodes[c, j])
-                if d < bd[top - 1]:
-                    p = top - 1
-                    while p > 0 and bd[p - 1] > d: bd[p] = bd[p - 1]; bi[p] = bi[p - 1]; p -= 1
-                    bd[p] = d; bi[p] = c
-            best = -np.inf; arg = bi[0]
-            for t in range(top):
-                c = bi[t]; s = np.float32(0)
-                for j in range(dim): s += _f32(vecs[i, j]) * C[c, j]
-                s = s * scale[i] - half[c]
-                if s > best: best = s; arg = c
-            out[i] = arg
-
-    @numba.njit(cache=True, nogil=True)
-    def _take(ccodes, crow, coff, c, q, rows, ds, pc, m):
-        "Append cell `c` to the pool at position `m` (rows, Hamming distances to `q`, codes); the new `m`."
-        w = ccodes.shape[1]
-        for j in range(coff[c], coff[c + 1]):
-            d = 0
-            for b in range(w): d += _popcount(ccodes[j, b] ^ q[b]); pc[m, b] = ccodes[j, b]
-            rows[m] = crow[j]; ds[m] = d; m += 1
-        return m
-
-    @numba.njit(cache=True, nogil=True, fastmath=True)
-    def _kth_sq(vecs, scale, sqn, qv, rows, ds, m, k, first, euclid):
-        "Squared distance (between unit vectors, for cosine) of the k-th nearest of the `first` Hamming-nearest pooled rows; inf if fewer than k."
-        if m < k: return np.inf
-        c = min(first, m); o = np.argsort(ds[:m], kind='mergesort')[:c]
-        dim = vecs.shape[1]; qq = np.float32(0)
-        for j in range(dim): qq += qv[j] * qv[j]
-        d = np.empty(c, np.float64)
-        for i in range(c):
-            r = rows[o[i]]; s = np.float32(0)
-            for j in range(dim): s += _f32(vecs[r, j]) * qv[j]
-            s = np.float32(s * scale[r])
-            d[i] = max(np.float64(sqn[r]) - 2.0 * s + qq, 0.0) if euclid else max(2.0 - 2.0 * s, 0.0)
-        return np.partition(d, k - 1)[k - 1]
-
-    @numba.njit(cache=True, nogil=True)
-    def _cells_pool(ccodes, crow, coff, corder, gaps, q, p0, reach, cap, vecs, scale, sqn, qv, k, first, euclid, rows, ds, pc):
-        "Fill the pool of one query from the nearest cells (a first look of `p0` codes, then every cell within `reach`); its size."
-        nc = len(corder); m = 0; L = 0
-        while L < nc and m < p0: m = _take(ccodes, crow, coff, corder[L], q, rows, ds, pc, m); L += 1
-        lim = reach * _kth_sq(vecs, scale, sqn, qv, rows, ds, m, k, first, euclid)
-        while L < nc and gaps[L] <= lim:
-            c = corder[L]
-            if m + coff[c + 1] - coff[c] > cap: break
-            m = _take(ccodes, crow, coff, c, q, rows, ds, pc, m); L += 1
-        return m
-
-    def _cells_kernel(ccodes, crow, coff, corders, gapss, qcodes, vecs, scale, sqn, mean, qvecs, projs, k, p0, reach, cap, first, most, mrad, deep, euclid):
-        nq = len(qcodes); space = cap + int((coff[1:] - coff[:-1]).max())
-        D = np.empty((nq, k), np.float32); I = np.empty((nq, k), np.int64); st = np.empty((nq, 2), np.int64)
-        for qi in prange(nq):
-            rows = np.empty(space, np.int64); ds = np.empty(space, np.int32); pc = np.empty((space, ccodes.shape[1]), np.uint64)
-            m = _cells_pool(ccodes, crow, coff, corders[qi], gapss[qi], qcodes[qi], p0, reach, cap, vecs, scale, sqn, qvecs[qi], k, first, euclid, rows, ds, pc)
-            bd, bi, nr = _rounds(pc, vecs, scale, sqn, mean, qvecs[qi], projs[qi], rows, ds, m, k, first, most, mrad, deep, euclid)
-            D[qi] = bd; I[qi] = bi; st[qi, 0] = nr; st[qi, 1] = m
-        return D, I, st
-
-    _cells_nb = numba.njit(cache=True, nogil=True)(_cells_kernel)
-    _cells_nb_par = numba.njit(cache=True, nogil=True, parallel=True)(_cells_kernel)
-
-# %% ../nbs/05_lsh.ipynb #807c8463
-BLOCKED_MIN = 2    # queries per cell (on average) from which a batch is searched a cell at a time; see the benchmark
-
-def _blas_threads(threads):
-    "A context limiting BLAS to `threads` threads (nothing to do when `threads` is None or threadpoolctl is missing)."
-    try: from threadpoolctl import threadpool_limits
-    except ImportError: threadpool_limits = None
-    return threadpool_limits(threads) if threads and threadpool_limits else contextlib.nullcontext()
-
-if numba is not None:
-    @numba.njit(cache=True, nogil=True, fastmath=True)
-    def _cell_topk(s, r, sqn, qq, euclid, pd, pi):
-        "`pd[i], pi[i]`: the k nearest of a cell's rows `r` for query `i`, from the dot products `s[i]` (ties by row)."
-        k = pd.shape[1]
-        for i in range(s.shape[0]):
-            bd = np.full(k, np.inf, np.float32); bi = np.full(k, -1, np.int64)
-            for j in range(s.shape[1]):
-                d = np.float32(math.sqrt(max(sqn[r[j]] - 2 * s[i, j] + qq[i], 0))) if euclid else np.float32(1) - s[i, j]
-                if d <= bd[k - 1]: _push(bd, bi, d, r[j])
-            pd[i] = bd; pi[i] = bi
-
-    @numba.njit(cache=True, nogil=True, fastmath=True)
-    def _gather(vecs, scale, r, out):
-        "`out[i]`: stored row `r[i]` as float32 (one pass: the gather and the conversion from float16 or int8)."
-        for i in range(len(r)):
-            ri = r[i]; sc = scale[ri]
-            for j in range(vecs.shape[1]): out[i, j] = _f32(vecs[ri, j]) * sc
-
-def _centre_order(q, C, c2):
-    "For each query: the centres nearest first, and their squared distances less the nearest one's (`c2`: the centres' squared norms)."
-    d2 = c2 - 2 * (q @ C.T).astype(np.float64)
-    corder = np.argsort(d2, axis=1, kind='stable'); gaps = np.take_along_axis(d2, corder, 1); gaps -= gaps[:, :1]
-    return corder, gaps
-
-def _blocked(off, crow, vecs, scale, sqn, C, c2, q, k, p0, reach, cap, euclid, compiled=True):
-    "Search of the queries `q` through the cells, a cell at a time (exact within the cells read): distances, rows and `[nq, 2]` (scored, scored)."
-    nq, nc = len(q), len(C); size = np.diff(off); qq = np.einsum('ij,ij->i', q, q)
-    corder, gaps = _centre_order(q, C, c2); cs = np.cumsum(size[corder], 1)
-    D = np.full((nq, k), np.inf, np.float32); I = np.full((nq, k), -1, np.int64); buf = np.empty((size.max(), q.shape[1]), np.float32)
-    def score(lo, hi):                       # each query i reads its cells corder[i, lo[i]:hi[i]]; its k best merged into D, I
-        cnt = hi - lo; qa = np.repeat(np.arange(nq), cnt)
-        ca = corder[qa, np.arange(cnt.sum()) - np.repeat(np.cumsum(cnt) - cnt - lo, cnt)]
-        o = np.argsort(ca, kind='stable'); qa, ca = qa[o], ca[o]
-        pd = np.full((len(qa), k), np.inf, np.float32); pi = np.full((len(qa), k), -1, np.int64)
-        b = np.r_[0, np.flatnonzero(np.diff(ca)) + 1, len(ca)] if len(ca) else np.zeros(1, np.int64)
-        for b0, b1 in zip(b[:-1], b[1:]):
-            c = ca[b0]; r = crow[off[c]:off[c + 1]]; qs = qa[b0:b1]
-            if not len(r): continue
-            if compiled:
-                V = buf[:len(r)]; _gather(vecs, scale, r, V); s = q[qs] @ V.T
-                _cell_topk(s, r, sqn, qq[qs], euclid, pd[b0:b1], pi[b0:b1]); continue
-            s = q[qs] @ decode_vectors(vecs[r], scale[r]).T
-            dist = np.sqrt(np.maximum(sqn[r] - 2 * s + qq[qs, None], 0)) if euclid else 1 - s
-            kk = min(k, len(r)); p = np.argpartition(dist, kk - 1, axis=1)[:, :kk]
-            pd[b0:b1, :kk] = np.take_along_axis(dist, p, 1); pi[b0:b1, :kk] = r[p]
-        aq = np.concatenate([np.repeat(np.arange(nq), k), np.repeat(qa, k)])
-        ad, ai = np.concatenate([D.ravel(), pd.ravel()]), np.concatenate([I.ravel(), pi.ravel()])
-        o = np.lexsort((ai, ad, aq)); at = np.searchsorted(aq[o], np.arange(nq))[:, None] + np.arange(k)
-        D[:], I[:] = ad[o][at], ai[o][at]
-    L0 = np.minimum((cs < p0).sum(1) + 1, nc)                         # the first look: the nearest cells holding p0 vectors
-    score(np.zeros(nq, np.int64), L0)
-    lim = reach * (np.square(D[:, -1].astype(np.float64)) if euclid else 2 * D[:, -1].astype(np.float64))
-    L1 = np.maximum(L0, np.minimum((gaps <= lim[:, None]).sum(1), (cs <= cap).sum(1)))
-    score(L0, L1)
-    n_read = cs[np.arange(nq), L1 - 1]
-    return D, I, np.stack([n_read, n_read], 1)
+__all__ = ['LSHIndex', 'default_candidates', 'index_for']
 
 # %% ../nbs/05_lsh.ipynb #538baae9
-FORMAT_VERSION = 4   # 2: per-bit thresholds; 3: vectors stored as float32, float16 or int8 (a per-row scale); 4: cells
-_MAGIC = b'ISLSHIDX'
-
 def _is_count(v, least:int=1) -> bool:
     "`v` is an integer (not a bool) of at least `least`."
     return not isinstance(v, bool) and isinstance(v, (int, np.integer)) and v >= least
@@ -653,7 +35,7 @@ class LSHIndex:
                  metric:str='cosine', # 'cosine' (distance = 1 - cosine similarity) or 'euclidean'
                  n_candidates:int|None=None, # Candidates re-ranked per query; `None`: chosen per query (adaptive search)
                  seed:int=0, # Seed of the hyperplanes
-                 backend:str='auto', # 'numba', 'numpy', or 'auto' (numba when installed)
+                 backend:str='auto', # 'numba', 'numpy', or 'auto' (numba when installed, NumPy for a small search before numba is loaded: see `_SMALL`)
                  store:str='float32', # How the re-rank vectors are kept: 'float32', 'float16' or 'int8'
                  n_cells:int|None=None, # Cells of the partition; `None`: `default_cells` of the size at the first search; 0: none
                 ):
@@ -667,6 +49,7 @@ class LSHIndex:
         self.n_cells, self.centroids, self._csr = None if n_cells is None else int(n_cells), None, None
         self.dim, self.n_bits, self.metric, self.seed = int(dim), int(n_bits), metric, int(seed)
         self.n_candidates, self.backend = n_candidates, ('numba' if numba is not None else 'numpy') if backend == 'auto' else backend
+        self._auto = backend == 'auto'
         self.planes = random_hyperplanes(self.n_bits, self.dim, self.seed)
         self.mean = self.thresholds = None
         w = -(-self.n_bits // 64)
@@ -674,7 +57,7 @@ class LSHIndex:
         self._codes = np.empty((0, w), np.uint64); self._vecs = np.empty((0, self.dim), STORES[store])
         self._scale = np.empty(0, np.float32); self._sqn = np.empty(0, np.float32); self._ids = np.empty(0, np.int64); self._n = 0
         self._cell = np.empty(0, np.int32)   # each row's cell (-1: not partitioned)
-        self._lock, self._mapped = threading.RLock(), None   # writers take the lock; `_mapped`: (file, size) when memory-mapped
+        self._lock, self._mapped = threading.RLock(), None   # writers take the lock; `_mapped`: (file, size, open file) when memory-mapped
 
     def __len__(self): return self._n
     def __repr__(self):
@@ -798,7 +181,7 @@ def remove(self:LSHIndex, ids, # Ids to remove
 @patch
 def empty_like(self:LSHIndex) -> LSHIndex:
     "An empty index that hashes exactly as `self` does (same hyperplanes, centre, thresholds, settings)."
-    new = LSHIndex(self.dim, self.n_bits, self.metric, self.n_candidates, self.seed, self.backend, self.store, self.n_cells)
+    new = LSHIndex(self.dim, self.n_bits, self.metric, self.n_candidates, self.seed, 'auto' if self._auto else self.backend, self.store, self.n_cells)
     new.centroids = None if self.centroids is None else self.centroids.copy()
     new.mean = None if self.mean is None else self.mean.copy()
     new.thresholds = None if self.thresholds is None else self.thresholds.copy()
@@ -831,7 +214,7 @@ def _assign_rows(self:LSHIndex, rows:slice) -> np.ndarray:
         for i in range(rows.start, rows.stop, _BLOCK): out[i - rows.start:i - rows.start + _BLOCK] = _nearest_np(self.vectors(slice(i, min(rows.stop, i + _BLOCK))), C)
         return out
     cc = hash_vectors(C, self.planes, self.mean, self.thresholds); half = (0.5 * _sq_norms(C)).astype(np.float32)
-    _assign(self._codes[rows], self._vecs[rows], self._scale[rows], C, cc, half, _SHORTLIST, out)
+    _assign(self._codes[rows], Stored(self._vecs[rows], self._scale[rows], self._sqn[rows], self.mean, self.metric == 'euclidean'), C, cc, half, _SHORTLIST, out)
     return out
 
 @patch
@@ -856,13 +239,13 @@ def _ensure_cells(self:LSHIndex):
     if self.centroids is None and self.n_cells != 0 and default_cells(self._n) and not self._mapped: self.partition()
 
 def _cells(self:LSHIndex):
-    "`(offsets, rows, codes, |centre|²)`: the stored rows grouped by cell and their codes in that order, made when first needed."
+    "`(Cells, |centre|²)`: the stored rows grouped by cell and their codes in that order, made when first needed."
     csr = self._csr
     if csr is None or csr[0] != self._n:
         n, nc = self._n, len(self.centroids); cell = self._cell[:n]
         if n and (cell.min() < 0 or cell.max() >= nc): raise IndexFormatError(f"the index's cells are not all between 0 and {nc - 1}")
         order = np.argsort(cell, kind='stable'); off = np.zeros(nc + 1, np.int64); off[1:] = np.cumsum(np.bincount(cell, minlength=nc))
-        csr = self._csr = (n, off, order.astype(np.int64), np.ascontiguousarray(self._codes[:n][order]), _sq_norms(self.centroids))
+        csr = self._csr = (n, Cells(np.ascontiguousarray(self._codes[:n][order]), order.astype(np.int64), off), _sq_norms(self.centroids))
     return csr[1:]
 
 # %% ../nbs/05_lsh.ipynb #913e1cc4
@@ -875,7 +258,7 @@ def __getstate__(self:LSHIndex):
 @patch
 def __setstate__(self:LSHIndex, d):
     d.setdefault('store', 'float32'); d.setdefault('_scale', np.ones(d['_n'], np.float32))   # pickled before float16/int8 storage
-    d.setdefault('n_cells', None); d.setdefault('centroids', None); d.setdefault('_csr', None); d.setdefault('_cell', np.full(d['_n'], -1, np.int32))
+    d.setdefault('_auto', False); d.setdefault('n_cells', None); d.setdefault('centroids', None); d.setdefault('_csr', None); d.setdefault('_cell', np.full(d['_n'], -1, np.int32))
     self.__dict__.update(d); self._lock = threading.RLock()
 
 @patch
@@ -892,48 +275,56 @@ def default_candidates(n:int) -> int:
 def _check_search(self, k):
     if not _is_count(k): raise VectorError(f"k={k!r}: must be a positive integer")
     if self._n == 0: raise VectorError("search: the index is empty")
-    if self._mapped and os.stat(self._mapped[0]).st_size < self._mapped[1]:   # reading a cut mapping would crash (SIGBUS)
+    if self._mapped and os.fstat(self._mapped[2].fileno()).st_size < self._mapped[1]:   # the mapped file itself (not whatever the path
+        # names now: a save elsewhere renames a new file over it, and the mapping keeps the old one) was cut: reading it would crash (SIGBUS)
         raise IndexFormatError(f"{self._mapped[0]}: the memory-mapped index file was cut short after loading; load it again")
 
+_FIRST = 128   # the first round re-ranks max(2k, _FIRST) candidates; a query left short takes the plain scan of max(4k, _FIRST)
+_LOOK = 8      # through cells: the first look reads the nearest cells holding _LOOK x first codes
+_READ = 2      # through cells: one query reads at most _READ x pool codes
+_SMALL = 2_000_000   # backend 'auto': a search of fewer (stored vectors x queries) than this takes the NumPy reference while the
+                     # compiled kernel is not loaded in this process: the same answers, without the second numba's first call costs
+
+def _compiled(self, kernel, nq:int) -> bool:
+    "Does a search of `nq` queries take the compiled `kernel`? With backend 'numba', yes; 'auto' unless the search is small and the kernel not loaded."
+    if self.backend != 'numba': return False
+    return not self._auto or self._n * nq >= _SMALL or bool(kernel.overloads)
+
 def _rows(self):
+    "`(codes, Stored)` of the rows held."
     n = self._n
-    return self._codes[:n], self._vecs[:n], self._scale[:n], self._sqn[:n]
+    return self._codes[:n], Stored(self._vecs[:n], self._scale[:n], self._sqn[:n], self.mean, self.metric == 'euclidean')
 
 @patch
 def _adaptive(self:LSHIndex, q, k, miss=_MISS, pool=None, first=None, threads=None, reach=_REACH, blocked=None, deep=_DEEP):
     "Adaptive search of prepared queries `q`: distances, storage rows and `[nq, 2]` (re-ranked, pooled) per query."
     n = self._n
     _ensure_cells(self)
-    pool = min(n, int(pool or default_pool(n, 0 if self.centroids is None else len(self.centroids)))); first = min(n, int(first or max(2 * k, 128)))
-    most = max(first, pool // 2); mrad = miss_radius(self.n_bits, float(miss)); deep = float(deep)
-    codes, vecs, scale, sqn = _rows(self); euclid = self.metric == 'euclidean'
+    pool = min(n, int(pool or default_pool(n, 0 if self.centroids is None else len(self.centroids)))); first = min(n, int(first or max(2 * k, _FIRST)))
+    plan = Plan(k, first, max(first, pool // 2), miss_radius(self.n_bits, float(miss)), float(deep), pool)
+    codes, st = _rows(self)
     if self.centroids is not None:
         if not reach > 0: raise VectorError(f"reach={reach!r}: must be positive")
-        off, crow, ccodes, c2 = _cells(self); C = self.centroids
-        p0, cap, reach = min(pool, 8 * first), 2 * pool, float(reach)   # the first look and the bound on what one query reads
+        cells, c2 = _cells(self); C = self.centroids
+        plan = plan._replace(look=min(pool, _LOOK * first), reach=float(reach), cap=_READ * pool)   # the first look, how far, the bound
         if blocked or (blocked is None and len(q) >= BLOCKED_MIN * len(C)):
             with _blas_threads(threads):   # a block of queries at a time bounds the memory of the centres' order
-                out = [_blocked(off, crow, vecs, scale, sqn, C, c2, q[i:i + 8192], k, p0, reach, cap, euclid,
-                                self.backend == 'numba') for i in range(0, len(q), 8192)]
+                out = [_blocked(cells, st, plan, C, c2, q[i:i + 8192], self.backend == 'numba') for i in range(0, len(q), 8192)]
             return tuple(np.concatenate(a) for a in zip(*out))
     qc = hash_vectors(q, self.planes, self.mean, self.thresholds)
     projs = np.ascontiguousarray((q - self.mean) @ self.planes.T - self.thresholds, dtype=np.float32)
+    par = self.backend == 'numba' and len(q) > 1 and threads != 1
+    if par and threads: numba.set_num_threads(threads)
     if self.centroids is not None:
-        par = self.backend == 'numba' and len(q) > 1 and threads != 1
-        if par and threads: numba.set_num_threads(threads)
         fn = _cells_np if self.backend == 'numpy' else _cells_nb_par if par else _cells_nb
         out = []
         for i in range(0, len(q), 1024):     # the centres' order for a block of queries at a time
             corder, gaps = _centre_order(q[i:i + 1024], C, c2)
-            out.append(fn(ccodes, crow, off, corder, gaps, qc[i:i + 1024], vecs, scale, sqn, self.mean, q[i:i + 1024], projs[i:i + 1024],
-                          k, p0, reach, cap, first, most, mrad, deep, euclid))
+            out.append(fn(cells, st, plan, corder, gaps, qc[i:i + 1024], q[i:i + 1024], projs[i:i + 1024]))
         return tuple(np.concatenate(a) for a in zip(*out))
-    args = (codes, vecs, scale, sqn, self.mean, qc, q, projs, k, pool, first, most, mrad, deep, euclid)
-    if self.backend == 'numpy': return _adaptive_np(*args)
-    if len(q) > 1 and threads != 1:
-        if threads: numba.set_num_threads(threads)
-        return _adaptive_nb_par(*args)
-    return _adaptive_nb(*args)
+    fn = (_adaptive_nb_par if par else _adaptive_nb) if self.backend == 'numba' else None
+    if fn is None or not _compiled(self, fn, len(q)): fn = _adaptive_np
+    return fn(codes, st, plan, qc, q, projs)
 
 @patch
 def search(self:LSHIndex, queries, # `[nq, dim]` or one `[dim]` vector
@@ -956,7 +347,7 @@ def search(self:LSHIndex, queries, # `[nq, dim]` or one `[dim]` vector
     if not fixed:
         D, rows, _ = self._adaptive(q, k, miss, pool, threads=threads, reach=reach, blocked=blocked)
         short = (rows < 0).any(1)            # fewer than k re-ranked (a tiny pool): those queries take the plain scan
-        if short.any(): D[short], rows[short] = self._fixed(q[short], k, max(4 * k, 128), threads)
+        if short.any(): D[short], rows[short] = self._fixed(q[short], k, max(4 * k, _FIRST), threads)
     else: D, rows = self._fixed(q, k, self._n if exhaustive else max(k, int(n_candidates or self.n_candidates)), threads)
     I = self._ids[rows]
     return (D[0], I[0]) if single else (D, I)
@@ -964,31 +355,16 @@ def search(self:LSHIndex, queries, # `[nq, dim]` or one `[dim]` vector
 @patch
 def _fixed(self:LSHIndex, q, k, c, threads=None):
     "The plain scan: the `c` Hamming-nearest codes re-ranked exactly. Distances and storage rows."
-    codes, vecs, scale, sqn = _rows(self)
-    qc = hash_vectors(q, self.planes, self.mean, self.thresholds)
-    args = (codes, qc, vecs, scale, sqn, q, min(c, self._n), k, self.metric == 'euclidean')
-    if self.backend == 'numba':
-        if len(q) > 1 and threads != 1:
-            if threads: numba.set_num_threads(threads)
-            return _search_nb_par(*args)
-        return _search_nb(*args)
-    return _search_np(*args)
+    codes, st = _rows(self)
+    args = (codes, st, hash_vectors(q, self.planes, self.mean, self.thresholds), q, min(c, self._n), k)
+    par = len(q) > 1 and threads != 1
+    fn = (_search_nb_par if par else _search_nb) if self.backend == 'numba' else None
+    if fn is None or not _compiled(self, fn, len(q)): return _search_np(*args)
+    if par and threads: numba.set_num_threads(threads)
+    return fn(*args)
+
 
 # %% ../nbs/05_lsh.ipynb #1bdda7f6
-def _digest(a:np.ndarray) -> str: return hashlib.sha256(np.ascontiguousarray(a).reshape(-1).view(np.uint8)).hexdigest()
-
-_FILE_DTYPES = {'float32': '<f4', 'float16': '<u2', 'int8': '|i1'}   # the stored vectors' dtype in a file, per `store`
-
-def _layout(dim:int, n_bits:int, n:int, store:str='float32', version:int=FORMAT_VERSION, cells:int=0) -> dict:
-    "The dtype and shape of each stored array of an index of `n` vectors (and `cells` centres), in file order."
-    out = dict(planes=('<f4', [n_bits, dim]), mean=('<f4', [dim]), thresholds=('<f4', [n_bits]),
-               codes=('<u8', [n, -(-n_bits // 64)]), vecs=(_FILE_DTYPES[store], [n, dim]))
-    if version >= 3: out['scale'] = ('<f4', [n])
-    out |= dict(sqn=('<f4', [n]), ids=('<i8', [n]))
-    return out | dict(centroids=('<f4', [cells, dim]), cells=('<i4', [n])) if version >= 4 else out
-
-_ARRAYS = tuple(_layout(1, 1, 0))   # the stored arrays, in file order
-
 @patch
 def save(self:LSHIndex, path, # Destination file
          ) -> Path:
@@ -1001,79 +377,7 @@ def save(self:LSHIndex, path, # Destination file
                   scale=self._scale[:n], sqn=self._sqn[:n], ids=self._ids[:n], centroids=C, cells=self._cell[:n])
     meta = dict(format_version=FORMAT_VERSION, dim=self.dim, n_bits=self.n_bits, metric=self.metric, seed=self.seed,
                 n_candidates=self.n_candidates, store=self.store, n=n, n_cells=self.n_cells, cells=len(C), arrays={})
-    off = 0
-    for k, a in arrays.items():
-        a = np.ascontiguousarray(a); arrays[k] = a
-        meta['arrays'][k] = dict(dtype=a.dtype.str, shape=list(a.shape), offset=off, nbytes=a.nbytes, sha256=_digest(a))
-        off += -(-a.nbytes // 64) * 64
-    hdr = json.dumps(meta).encode()
-    prefix = _MAGIC + struct.pack('<II', FORMAT_VERSION, len(hdr)) + hashlib.sha256(hdr).digest()
-    start = -(-(len(prefix) + len(hdr)) // 64) * 64
-    path = Path(path)
-    with atomic_write(path) as tmp, open(tmp, 'wb') as f:
-        f.write(prefix + hdr); f.write(b'\0' * (start - len(prefix) - len(hdr)))
-        for k, a in arrays.items():
-            f.write(a.data); f.write(b'\0' * (-(-a.nbytes // 64) * 64 - a.nbytes))
-    return path
-
-class _Src:
-    "Read ranges of an index from a file or from bytes in memory."
-    def __init__(self, src):
-        self.mem = bytes(src) if isinstance(src, (bytes, bytearray, memoryview)) else None
-        self.path = None if self.mem is not None else Path(src)
-        self.name = '<index bytes>' if self.mem is not None else str(self.path)
-        if self.path is not None and not self.path.is_file(): raise IndexFormatError(f"{self.path}: no such index file")
-        self.size = len(self.mem) if self.mem is not None else self.path.stat().st_size
-    def read(self, off, n):
-        if self.mem is not None: return self.mem[off:off + n]
-        with open(self.path, 'rb') as f: f.seek(off); return f.read(n)
-    def array(self, off, dtype, shape):
-        "A new array read from `off` (straight into its memory: a 10 GB array needs 10 GB, not 20)."
-        a = np.empty(shape, dtype)
-        if self.mem is not None: a.reshape(-1).view(np.uint8)[:] = np.frombuffer(self.mem, np.uint8, a.nbytes, off)
-        else:
-            buf, got = memoryview(a.reshape(-1).view(np.uint8)), 0
-            with open(self.path, 'rb', buffering=0) as f:
-                f.seek(off)
-                while got < a.nbytes:   # one read returns at most ~2 GB
-                    r = f.readinto(buf[got:got + (1 << 30)])
-                    if not r: raise IndexFormatError(f"{self.name}: truncated while reading")
-                    got += r
-        return a
-
-def _read_header(src:_Src):
-    prefix = src.read(0, 48)
-    if len(prefix) < 48 or prefix[:8] != _MAGIC: raise IndexFormatError(f"{src.name}: not an image_similarity LSH index file")
-    version, hlen = struct.unpack('<II', prefix[8:16])
-    if version not in (2, 3, FORMAT_VERSION):
-        raise IndexFormatError(f"{src.name}: index format version {version}; this version of image_similarity reads versions 2 to {FORMAT_VERSION}")
-    hdr = src.read(48, hlen)
-    if len(hdr) != hlen or hashlib.sha256(hdr).digest() != prefix[16:48]:
-        raise IndexFormatError(f"{src.name}: header is truncated or corrupted (checksum mismatch)")
-    try: meta = json.loads(hdr)
-    except ValueError: raise IndexFormatError(f"{src.name}: header is not JSON") from None
-    isint = lambda v, lo: type(v) is int and v >= lo
-    if not (isinstance(meta, dict) and isint(meta.get('dim'), 1) and isint(meta.get('n_bits'), 1) and isint(meta.get('n'), 0)
-            and isint(meta.get('seed'), 0) and meta.get('metric') in ('cosine', 'euclidean') and isinstance(meta.get('arrays'), dict)
-            and (meta.get('n_candidates') is None or isint(meta['n_candidates'], 1))
-            and (isinstance(meta.get('store'), str) and meta['store'] in STORES if version >= 3 else 'store' not in meta)
-            and (isint(meta.get('cells'), 0) and (meta.get('n_cells') is None or isint(meta['n_cells'], 0)) if version >= 4
-                 else 'cells' not in meta)):
-        raise IndexFormatError(f"{src.name}: header fields are missing or of the wrong type")
-    start = -(-(48 + hlen) // 64) * 64
-    meta['store'] = meta.get('store', 'float32')
-    layout = _layout(meta['dim'], meta['n_bits'], meta['n'], meta['store'], version, meta.get('cells', 0))
-    if set(meta['arrays']) != set(layout): raise IndexFormatError(f"{src.name}: header lists arrays {sorted(meta['arrays'])}, expected {sorted(layout)}")
-    for k, (dt, shape) in layout.items():
-        a = meta['arrays'][k]
-        if not isinstance(a, dict) or a.get('dtype') != dt or a.get('shape') != shape:
-            raise IndexFormatError(f"{src.name}: array {k!r} is not the {dt} {shape} that the header's sizes need")
-        nbytes = np.dtype(dt).itemsize * math.prod(shape)
-        if a.get('nbytes') != nbytes or not isint(a.get('offset'), 0) or not isinstance(a.get('sha256'), str):
-            raise IndexFormatError(f"{src.name}: array {k!r}: offset, size or checksum of the wrong type or value")
-        if start + a['offset'] + nbytes > src.size:
-            raise IndexFormatError(f"{src.name}: truncated: {src.size:,} bytes, array {k!r} needs {start + a['offset'] + nbytes:,}")
-    return meta, start, layout
+    return write_index(path, meta, arrays)
 
 @patch(cls_method=True)
 def load(cls:LSHIndex, path, # File written by `LSHIndex.save`, or its bytes
@@ -1082,17 +386,7 @@ def load(cls:LSHIndex, path, # File written by `LSHIndex.save`, or its bytes
           backend:str='auto', # As in `LSHIndex`
          ) -> LSHIndex:
     "Load an index written by `save`; `IndexFormatError` if it is not a complete, intact index."
-    src = _Src(path)
-    meta, start, layout = _read_header(src)
-    arrs = {}
-    for k in layout:
-        a = meta['arrays'][k]
-        if mmap and src.path is not None:
-            arr = np.memmap(src.path, dtype=np.dtype(a['dtype']), mode='r', offset=start + a['offset'], shape=tuple(a['shape']))
-        else: arr = src.array(start + a['offset'], np.dtype(a['dtype']), tuple(a['shape']))
-        if verify and _digest(arr) != a['sha256']:
-            raise IndexFormatError(f"{src.name}: array {k!r} is corrupted (checksum mismatch)")
-        arrs[k] = arr
+    meta, arrs, src = read_arrays(path, mmap, verify)
     self = cls(meta['dim'], meta['n_bits'], meta['metric'], meta['n_candidates'], meta['seed'], backend, meta['store'], meta.get('n_cells'))
     self.planes, self.mean, self.thresholds = np.asarray(arrs['planes']), np.asarray(arrs['mean']), np.asarray(arrs['thresholds'])
     self._codes, self._sqn, self._ids = arrs['codes'], arrs['sqn'], arrs['ids']
@@ -1104,5 +398,23 @@ def load(cls:LSHIndex, path, # File written by `LSHIndex.save`, or its bytes
         self.centroids = np.asarray(arrs['centroids'])
         if self._n and (self._cell.min() < 0 or self._cell.max() >= meta['cells']):
             raise IndexFormatError(f"{src.name}: array 'cells' holds cells outside 0..{meta['cells'] - 1}")
-    if mmap and src.path is not None: self._mapped = (src.path, src.size)
+    if mmap and src.path is not None: self._mapped = (src.path, src.size, open(src.path, 'rb'))   # the file the arrays map
     return self
+
+
+# %% ../nbs/05_lsh.ipynb #5f1f8d6e
+def index_for(vectors:np.ndarray, # `[n, dim]` the vectors the index must hold
+              ids:np.ndarray, # `[n]` their ids
+              stored=None, # A stored index (file or bytes), or `None`
+              name:str='index.lsh', # What to call `stored` in a warning
+             ) -> LSHIndex:
+    "The `stored` index when it holds exactly `ids` (as many, same dimension), else a new one built from `vectors`."
+    ids = np.asarray(ids)
+    if stored is not None:
+        try:
+            ix = LSHIndex.load(stored)
+            if len(ix) == len(vectors) and ix.dim == vectors.shape[1] and np.array_equal(np.sort(ix.ids), np.sort(ids)): return ix
+        except IndexFormatError as e:   # e.g. written by an older version: the index is derived data, rebuild it
+            import warnings
+            warnings.warn(f"{name}: {str(e).split(': ', 1)[-1]}; building the index in memory instead")
+    ix = LSHIndex(vectors.shape[1]); ix.add(vectors, ids=ids); return ix

@@ -4,11 +4,13 @@
 
 # %% ../nbs/05a_lshash_compat.ipynb #e15c2065
 from __future__ import annotations
+import math
 from pathlib import Path
 import numpy as np
 from fastcore.basics import patch
 from .core import VectorError, atomic_write
 from .lsh import as_vectors, _grow
+from .lsh_kernels import Stored
 try: from image_similarity.lsh import _rerank   # the compiled re-rank kernel (numba)
 except ImportError: _rerank = None
 
@@ -20,16 +22,17 @@ _LSH_DISTS = ('hamming', 'euclidean', 'true_euclidean', 'centred_euclidean', 'co
 
 class LSHash:
     "lshash3-compatible LSH (same constructor, `index`, `query` and result format), vectorised."
-    def __init__(self, hash_size:int, # Bits per table key (at most 64)
+    def __init__(self, hash_size:int, # Bits per table key (any number: up to 64 a key is one integer, beyond that packed bytes)
                  input_dim:int, # Dimension of the points
                  num_hashtables:int=1, # Number of tables
                  storage_config=None, # Only in-memory storage: `None` or `{'dict': None}`
                  matrices_filename=None, # `.npz` file to load the hyperplanes from, or save them to
                  overwrite:bool=False, # Regenerate and overwrite `matrices_filename`
-                 seed:int|None=None, # Seed of the hyperplanes (lshash3 draws them unseeded)
+                 seed:int|None=None, # Seed of the hyperplanes; `None`: drawn from NumPy's global generator, as lshash3 does (`np.random.seed` fixes them)
                  center:bool=False, # Centre points on their mean before hashing (`False`: exactly lshash3)
                 ):
-        if not 1 <= hash_size <= 64: raise VectorError(f"hash_size={hash_size}: must be between 1 and 64")
+        if isinstance(hash_size, bool) or not isinstance(hash_size, (int, np.integer)) or hash_size < 1:
+            raise VectorError(f"hash_size={hash_size!r}: must be a positive whole number of bits")
         if storage_config not in (None, {'dict': None}): raise VectorError(f"storage_config={storage_config!r}: only in-memory storage is supported")
         self.hash_size, self.input_dim, self.num_hashtables, self.center = int(hash_size), int(input_dim), int(num_hashtables), center
         self.matrices_filename = matrices_filename
@@ -40,25 +43,36 @@ class LSHash:
                 raise VectorError(f"{matrices_filename}: holds {len(planes)} matrices of shape {planes[0].shape}, "
                                   f"expected {self.num_hashtables} of {(self.hash_size, self.input_dim)}")
         else:
-            rng = np.random.default_rng(seed)
-            planes = [rng.standard_normal((self.hash_size, self.input_dim)) for _ in range(self.num_hashtables)]
+            draw = np.random.randn if seed is None else np.random.default_rng(seed).standard_normal
+            planes = [draw(self.hash_size, self.input_dim) if seed is None else draw((self.hash_size, self.input_dim))
+                      for _ in range(self.num_hashtables)]
             if matrices_filename:
                 with atomic_write(matrices_filename, suffix='.npz') as tmp: np.savez_compressed(tmp, *planes)
         self.uniform_planes = planes
         self._all_planes = np.concatenate(planes).astype(np.float64)   # [tables * hash_size, dim]
         self._vecs = np.empty((0, self.input_dim)); self._sqn = np.empty(0); self._extra, self._seen = [], {}
         self._n = self._hashed = 0; self._mean = None
-        self._keys = np.empty((self.num_hashtables, 0), np.uint64); self._sorted = None
+        self._keys = self._keys_of(np.zeros((self.num_hashtables, 0, self.hash_size), bool)); self._sorted = None
 
     def __len__(self): return self._n
     def __repr__(self): return f"LSHash(hash_size={self.hash_size}, input_dim={self.input_dim}, num_hashtables={self.num_hashtables}, n={self._n:,})"
 
-    def _hash(self, x):
-        "Integer keys `[tables, n]` of the rows of `x`."
+    def _bits(self, x):
+        "Key bits `[tables, n, hash_size]` of the rows of `x`."
         if self._mean is not None: x = x - self._mean
-        bits = (x @ self._all_planes.T > 0).reshape(len(x), self.num_hashtables, self.hash_size)
-        weights = np.uint64(1) << np.arange(self.hash_size, dtype=np.uint64)
-        return (bits.astype(np.uint64) * weights).sum(-1, dtype=np.uint64).T
+        return (x @ self._all_planes.T > 0).reshape(len(x), self.num_hashtables, self.hash_size).transpose(1, 0, 2)
+
+    def _keys_of(self, bits):
+        "Keys `[tables, n]` of key bits `[tables, n, hash_size]`: `uint64` up to 64 bits, else the packed bits as one `void` value."
+        if self.hash_size <= 64:
+            weights = np.uint64(1) << np.arange(self.hash_size, dtype=np.uint64)
+            return (bits.astype(np.uint64) * weights).sum(-1, dtype=np.uint64)
+        packed = np.ascontiguousarray(np.packbits(bits, axis=-1, bitorder='little'))   # [tables, n, ceil(hash_size / 8)]
+        return packed.view(f'V{packed.shape[-1]}')[..., 0]                               # compared (sorted, searched) bytewise
+
+    def _hash(self, x):
+        "Keys `[tables, n]` of the rows of `x`."
+        return self._keys_of(self._bits(x))
 
     def _refresh(self):
         "Hash the points indexed since the last query; keep all tables' keys in one sorted array."
@@ -67,11 +81,11 @@ class LSHash:
         new = self._hash(self._vecs[self._hashed:self._n])
         self._keys = np.concatenate([self._keys, new], axis=1); self._hashed = self._n
         self._v32, self._sqn32 = self._vecs[:self._n].astype(np.float32), self._sqn[:self._n].astype(np.float32)  # for pre-ranking
-        self._one32 = np.ones(self._n, np.float32)   # the re-rank kernel's per-row scales
+        self._st = Stored(self._v32, np.ones(self._n, np.float32), self._sqn32, np.zeros(self.input_dim, np.float32), True)   # for the re-rank kernel
         T = self.num_hashtables
         # key of table t = t * 2**hash_size + key: one sorted array answers every probe of every table at once
         flat = (self._keys + (np.arange(T, dtype=np.uint64)[:, None] << np.uint64(self.hash_size))).reshape(-1) \
-               if self.hash_size + T.bit_length() <= 64 else None
+               if self.hash_size + T.bit_length() <= 64 else None   # wider: a sorted array per table
         if flat is not None:
             o = np.argsort(flat, kind='stable'); self._sorted = (flat[o], (o % self._n).astype(np.int64))
         else:
@@ -88,7 +102,10 @@ def index(self:LSHash, input_point, # One point of `input_dim` numbers
                extra_data=None, # Anything stored and returned with the point
               ):
     "Index one point, as lshash3's `index`."
-    p = as_vectors(input_point, self.input_dim, 'input_point', np.float64)[0]
+    try: p = np.asarray(input_point, dtype=np.float64)               # the common case, checked cheaply (one call per point)
+    except (TypeError, ValueError): p = None
+    if p is None or p.shape != (self.input_dim,) or not math.isfinite(p.sum()):   # anything else: the full check and its message
+        p = as_vectors(input_point, self.input_dim, 'input_point', np.float64)[0]
     try: key = (p.tobytes(), extra_data or None); hash(key)
     except TypeError: key = None
     if key is not None:
@@ -110,11 +127,10 @@ def query(self:LSHash, query_point, # One point
     q = as_vectors(query_point, self.input_dim, 'query_point', np.float64)
     if self._n == 0: return []
     self._refresh()
-    qk = self._hash(q)[:, 0]                                   # [tables]
-    if distance_func == 'hamming':
-        flips = np.concatenate([[0], np.uint64(1) << np.arange(self.hash_size, dtype=np.uint64)]).astype(np.uint64)
-        probes = qk[:, None] ^ flips[None]                           # [tables, hash_size + 1]
-    else: probes = qk[:, None]
+    qb = self._bits(q)                                         # [tables, 1, hash_size]
+    if distance_func == 'hamming':                             # the query's key and every key one bit away
+        qb = qb ^ np.concatenate([np.zeros((1, self.hash_size), bool), np.eye(self.hash_size, dtype=bool)])[None]
+    probes = self._keys_of(qb)                                 # [tables, 1 or hash_size + 1]
     keys, order = self._sorted
     if keys.ndim == 1:   # one flat sorted array for all tables: one searchsorted for all probes
         pf = (probes + (np.arange(self.num_hashtables, dtype=np.uint64)[:, None] << np.uint64(self.hash_size))).reshape(-1)
@@ -140,7 +156,7 @@ def query(self:LSHash, query_point, # One point
     if distance_func in ('hamming', 'euclidean', 'true_euclidean') and num_results and len(cand) > num_results + 16:
         # pre-rank all candidates in float32 (compiled, no copy of the rows), then compute the exact float64
         # distances of the best `num_results + 16`: the margin absorbs float32 rounding between near-ties
-        if _rerank is not None: fast = _rerank(self._v32, self._one32, self._sqn32, cand, x.astype(np.float32), True)
+        if _rerank is not None: fast = _rerank(self._st, cand, x.astype(np.float32))
         else: fast = self._sqn32[cand] - 2 * (self._v32[cand] @ x.astype(np.float32))
         keep = np.sort(np.argpartition(fast, num_results + 15)[:num_results + 16])
         cand = cand[keep]

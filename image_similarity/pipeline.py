@@ -4,39 +4,25 @@
 
 # %% ../nbs/07_pipeline.ipynb #e6d3021f
 from __future__ import annotations
-import time, tempfile, dataclasses, hashlib, json
+import time, tempfile, dataclasses
 from pathlib import Path
 import numpy as np
 from fastcore.foundation import L
 from .core import ImageSimilarityError, IndexFormatError
 from .data import caltech101, list_images, fingerprint, collection_labels, hash_files, content_hash
-from .backbones import get_backbone
+from .backbones import get_backbone, register_backbone, Backbone
 from .store import ModelDir, canonical, check_replaceable, build_lock, is_model_dir, partial_dir
-from .embed import EmbeddingModel, export_onnx, Checkpoint
+from .embed import Checkpoint
+from .export import EmbeddingModel, export_onnx
 from .lsh import LSHIndex
 from .train import fast_train, fit_pretrained
 from .sync import sync_to_disk
+from .settings import BuildSettings, PRESETS, DEFAULT_PRESET, UNLABELLED_BACKBONE, resolve_preset
 
 # %% auto #0
-__all__ = ['PRESETS', 'DEFAULT_PRESET', 'UNLABELLED_BACKBONE', 'resolve_preset', 'build']
+__all__ = ['build']
 
 # %% ../nbs/07_pipeline.ipynb #ebed820b
-PRESETS = {   # measured by bench/presets.py (README: "Presets")
-    'quality': dict(backbone='efficientnet_lite0+efficientnet_lite2', loss='proxy_anchor', tta=False, whiten=1.0, expand=10),
-    'fast': dict(backbone='efficientnet_lite0', loss='ce', tta=False, whiten=3.0, expand=10),
-}
-DEFAULT_PRESET = 'quality'
-UNLABELLED_BACKBONE = 'efficientnet_lite0'   # without labels, whatever the preset (its duplicate threshold is calibrated)
-
-def resolve_preset(preset:str=DEFAULT_PRESET, # A key of `PRESETS`
-                   **given, # Settings given explicitly (`None`: the preset's)
-                  ) -> dict:
-    "The preset's settings, overridden by those given; `whiten=False` or `expand=0` switch a step off."
-    if preset not in PRESETS: raise ImageSimilarityError(f"preset={preset!r}: use one of {', '.join(PRESETS)}")
-    out = dict(PRESETS[preset]) | {k: v for k, v in given.items() if v is not None}
-    if out['whiten'] is False: out['whiten'] = None
-    return out
-
 def _same_but_files(a:dict, b:dict) -> bool:
     "Do two configs differ only in the files (fingerprint, data folder)?"
     drop = lambda c: {k: v for k, v in c.items() if k not in ('fingerprint', 'data_path')}
@@ -44,53 +30,36 @@ def _same_but_files(a:dict, b:dict) -> bool:
 
 def build(data_path=None, # Folder of images; `None`: Caltech-101 via `untar_data`
           model_dir='models/caltech101', # Model directory to write (or reuse)
-          backbone:str|None=None, # Registered backbone (`None`: the preset's)
-          size:int|None=None, # Input side in pixels; `None`: the backbone's
-          seed:int=42, # Split and training seed
-          epochs:int=25, # Epochs of head training
-          lr:float=1e-2, # Head learning rate
-          valid_pct:float=0.2, # Validation fraction
-          flip:bool=True, # Train on mirrored images too
-          label_smoothing:bool=True, # Label smoothing in the head's loss
-          exclude=(), # Class folders to leave out
-          index_kw:dict|None=None, # Arguments of the `LSHIndex` (`None`: defaults)
+          settings:BuildSettings|None=None, # What the result depends on besides the files; `None`: the defaults (see `BuildSettings`)
           files=None, # Use these files instead of listing `data_path`
           force:bool=False, # Rebuild (and retrain) even if a directory with the same settings exists
           progress:bool=True, # Progress bars and a summary line
           log=None, # Called with one line per stage (e.g. `print` when the output is a log file)
-          labels='auto', # 'auto', 'folders', 'none' or a `path,label` CSV (see `collection_labels`)
-          dim:int|None=512, # Without labels: embedding size after PCA (`None`: all pooled features)
           update_files:bool=False, # When only the files changed, sync the directory (see `update`) instead of rebuilding
           chunk:int=1000, # Images per saved chunk of feature extraction: a killed build resumes from the last one
-          preset:str=DEFAULT_PRESET, # 'quality' or 'fast' (see `PRESETS`): backbone, loss and post-processing
-          loss:str|None=None, # Head loss, 'ce' or 'proxy_anchor' (`None`: the preset's)
-          tta:bool|None=None, # Flip TTA (`None`: the preset's)
-          whiten:float|bool|None=None, # Whitening shrink; `False`: none (`None`: the preset's)
-          expand:int|None=None, # Query expansion over this many results; 0: none (`None`: the preset's)
+          **kw, # Fields of `BuildSettings` to change, by name: `preset='fast'`, `epochs=4`, `labels='none'`, ... (`index_kw` is `index`)
          ) -> ModelDir:
     "Data -> training (or none) -> embeddings -> LSH index -> `model_dir`, reused when nothing changed, synced on request."
     t0, say = time.time(), (log or (lambda msg: None))
     loud = progress or log is not None
-    ps = resolve_preset(preset, backbone=backbone, loss=loss, tta=tta, whiten=whiten, expand=expand)
-    spec_of = lambda bb: bb.spec if size is None else dataclasses.replace(bb.spec, size=size)
-    bb = get_backbone(ps['backbone']); spec = spec_of(bb)   # checked before any work
+    if 'index_kw' in kw: kw['index'] = kw.pop('index_kw')          # the name before `BuildSettings`
+    if isinstance(kw.get('backbone'), Backbone): kw['backbone'] = register_backbone(kw['backbone']).name
+    s = BuildSettings.of(settings, **kw)
+    r = s.resolve(); bb = get_backbone(r.backbone); spec = r.spec_of(bb)   # checked before any work
     root = caltech101(data_path)
     check_replaceable(model_dir)             # before any work: a folder of other files is never replaced
     if Path(model_dir).resolve().is_relative_to(root.resolve()):
         raise ImageSimilarityError(f"{model_dir}: is inside the data folder {root}; choose a model directory outside it")
     with build_lock(model_dir):   # a second build into the same directory is refused while this one runs
-        files = list_images(root, exclude=exclude) if files is None else L(map(Path, files))
-        files, lab, how, why = collection_labels(files, root, labels)
+        files = list_images(root, exclude=r.exclude) if files is None else L(map(Path, files))
+        files, lab, how, why = collection_labels(files, root, r.labels)
         say(f"listed {len(files):,} images under {root}; {why}")
-        if how == 'none' and backbone is None: bb = get_backbone(UNLABELLED_BACKBONE); spec = spec_of(bb)
-        settings = dict(backbone=bb.name, spec=dataclasses.asdict(spec), seed=seed, valid_pct=valid_pct, exclude=sorted(exclude), labels=how)
-        if how == 'none': settings |= dict(dim=dim)
-        else:
-            settings |= dict(train=dict(epochs=epochs, lr=lr, flip=flip, label_smoothing=label_smoothing, loss=ps['loss']),
-                             post=dict(tta=bool(ps['tta']), whiten=ps['whiten'], expand=int(ps['expand'])))
-        if how == 'csv': settings |= dict(labels_csv=content_hash(labels))
+        if how == 'none': r = s.resolve(unlabelled=True); bb = get_backbone(r.backbone); spec = r.spec_of(bb)
+        r = dataclasses.replace(r, backbone=bb.name); sd = dataclasses.asdict(spec)
+        settings = r.config(how, sd) | (dict(labels_csv=content_hash(r.labels)) if how == 'csv' else {})
         # the real path: a temporary link to the data (e.g. a CI FASTAI_HOME) may go away
-        wanted = canonical(dict(data_path=str(root.resolve()), fingerprint=fingerprint(files, root), **settings, index=index_kw or {}))
+        fp = fingerprint(files, root)
+        wanted = canonical(dict(data_path=str(root.resolve()), fingerprint=fp, **settings))
         if not force and is_model_dir(model_dir):
             try:
                 md = ModelDir.load(model_dir)
@@ -98,26 +67,23 @@ def build(data_path=None, # Folder of images; `None`: Caltech-101 via `untar_dat
                     if loud: print(f"reusing {model_dir}: {len(md.items):,} images, built {md.info['created']}", flush=True)
                     return md
                 if update_files and _same_but_files(md.config, wanted) and how != 'csv':
-                    new, s = sync_to_disk(md, [f.relative_to(root) for f in files], root, chunk=chunk, progress=progress)   # relative: `root` may be relative too
-                    if loud: print(f"synced {model_dir}: {s['added']} added, {s['changed']} changed, {s['removed']} removed, "
-                                   f"{s['renamed']} renamed, {s['unchanged']:,} unchanged ({len(s['skipped'])} unreadable skipped), "
+                    new, sm = sync_to_disk(md, [f.relative_to(root) for f in files], root, chunk=chunk, progress=progress)   # relative: `root` may be relative too
+                    if loud: print(f"synced {model_dir}: {sm['added']} added, {sm['changed']} changed, {sm['removed']} removed, "
+                                   f"{sm['renamed']} renamed, {sm['unchanged']:,} unchanged ({len(sm['skipped'])} unreadable skipped), "
                                    f"{len(new.items):,} images, {time.time() - t0:.1f} s", flush=True)
                     return new
             except IndexFormatError as e: say(f"rebuilding {model_dir}: {e}")
-        key = hashlib.sha256(json.dumps([wanted['fingerprint'], bb.name, wanted['spec'], (flip or bool(ps['tta'])) and how != 'none']).encode()).hexdigest()
-        ck = Checkpoint(partial_dir(model_dir), key, chunk)
+        ck = Checkpoint(partial_dir(model_dir), r.resume_key(fp, how, sd), chunk)
         if how == 'none':
-            t = fit_pretrained(root, bb.name, spec, dim, valid_pct, seed, files, progress=progress, checkpoint=ck)
+            t = fit_pretrained(root, bb.name, spec, r.dim, r.valid_pct, r.seed, files, progress=progress, checkpoint=ck)
             say(f"features of {len(t.files):,} images ({len(t.errors)} unreadable{f', {ck.resumed:,} from an earlier run' if ck.resumed else ''}) "
                 f"in {t.seconds['features']:.0f} s; no labels, nothing trained: PCA to {t.embeddings.shape[1]} dimensions")
         else:
-            t = fast_train(root, bb.name, spec, epochs, lr, valid_pct, seed, flip, files, exclude, label_smoothing, progress=progress,
-                           labels=lab if how == 'csv' else None, checkpoint=ck, loss=ps['loss'], tta=bool(ps['tta']),
-                           whiten=ps['whiten'], expand=int(ps['expand']))
+            t = fast_train(root, r, files, progress=progress, labels=lab if how == 'csv' else None, checkpoint=ck)
             say(f"features of {len(t.files):,} images ({len(t.errors)} unreadable{f', {ck.resumed:,} from an earlier run' if ck.resumed else ''}) "
                 f"in {t.seconds['features']:.0f} s; head trained in {t.seconds['head']:.0f} s, validation accuracy {t.valid_accuracy:.2%}")
         ids = np.arange(len(t.files))
-        index = LSHIndex(t.embeddings.shape[1], **(index_kw or {})); index.add(t.embeddings, ids=ids)
+        index = LSHIndex(t.embeddings.shape[1], **(r.index or {})); index.add(t.embeddings, ids=ids)
         with tempfile.TemporaryDirectory() as d:
             d = Path(d)
             if t.learner is None: export_onnx(t.model, d/'model.onnx', spec.size, output_names=('embedding',))
@@ -129,7 +95,7 @@ def build(data_path=None, # Folder of images; `None`: Caltech-101 via `untar_dat
         items = pd.DataFrame(dict(path=[f.relative_to(root).as_posix() for f in t.files], label=t.labels,
                                   split=np.where(t.valid, 'valid', 'train'), id=ids, content=hash_files(t.files)))
         info = dict(classes=t.classes, valid_accuracy=t.valid_accuracy, skipped=[str(e) for _, e in t.errors], labels_why=why,
-                    trained_by='fast_train' if how != 'none' else 'fit_pretrained (PCA, no labels)', n_trained=len(items), preset=preset,
+                    trained_by='fast_train' if how != 'none' else 'fit_pretrained (PCA, no labels)', n_trained=len(items), preset=r.preset,
                     next_id=len(items), seconds={k: round(v, 1) for k, v in t.seconds.items()})
         md = ModelDir(wanted, items, t.embeddings, blobs, info).save(model_dir)
         ck.remove()

@@ -13,8 +13,8 @@ from .core import ImageSimilarityError, IndexFormatError, _umask
 from .data import ImageSpec
 
 # %% auto #0
-__all__ = ['FORMAT_VERSION', 'LAZY_FILES', 'canonical', 'versions', 'ModelDir', 'is_model_dir', 'check_replaceable',
-           'partial_dir', 'build_lock']
+__all__ = ['FORMAT_VERSION', 'LAZY_FILES', 'DUP_THRESHOLD', 'canonical', 'versions', 'ModelDir', 'is_model_dir',
+           'check_replaceable', 'partial_dir', 'build_lock', 'model_kind']
 
 # %% ../nbs/03_store.ipynb #3a659c8c
 FORMAT_VERSION = 2   # 2: meta.json holds config, info and files; 1 (the first release) is still read
@@ -160,7 +160,8 @@ def _from_v1(m:dict) -> tuple[dict, dict]:
 def _check_items(d:Path, items):
     "Items must be relative paths inside the image folder: results and plots never read anything else."
     if list(items.columns[:3]) != ['path', 'label', 'split']: raise IndexFormatError(f"{d/'items.csv'}: columns {list(items.columns)}, expected path, label, split")
-    bad = [p for p in items.path.astype(str) if Path(p).is_absolute() or '..' in Path(p).parts]
+    p = items.path.astype(str)                      # posix paths, as `save` writes them: absolute, or with a '..' part
+    bad = p[p.str.startswith('/') | p.str.contains(r'(?:^|/)\.\.(?:/|$)', regex=True)].tolist()
     if bad: raise IndexFormatError(f"{d/'items.csv'}: {len(bad)} path(s) outside the image folder, e.g. {bad[0]!r}")
     if 'id' not in items: items.insert(3, 'id', np.arange(len(items)))   # written before ids existed: the row is the id
     if items.id.dtype.kind not in 'iu' or items.id.duplicated().any() or (len(items) and items.id.min() < 0):
@@ -219,3 +220,21 @@ def load(cls:ModelDir, path, # A folder written by `ModelDir.save`
             if attempt == retries: raise IndexFormatError(str(e)) if not isinstance(e, IndexFormatError) else e
         time.sleep(0.05 * (attempt + 1))
     raise IndexFormatError(f"{d}: kept changing while being read")
+
+# %% ../nbs/03_store.ipynb #17e8809b
+DUP_THRESHOLD = {   # cosine distance: calibrate_threshold on Caltech-101
+    'unlabelled': 0.0875, 'fine-tuned': 0.03,                  # no labels; fine-tuned before presets (bench/dedup.py)
+    'quality': 0.0425, 'fast': 0.1125,                      # the presets' models (bench/presets.py)
+}
+
+def model_kind(md:ModelDir) -> str:
+    "Which `DUP_THRESHOLD` a model directory takes: 'unlabelled', its preset, or 'fine-tuned' (built before presets)."
+    if md.config.get('labels') == 'none': return 'unlabelled'
+    p = md.info.get('preset')
+    return p if md.config.get('post') and p in DUP_THRESHOLD else 'fine-tuned'
+
+@patch(as_prop=True)
+def dup_threshold(self:ModelDir) -> float:
+    "Largest distance that counts as the same picture: the calibrated one stored in `info`, else `DUP_THRESHOLD` of its kind."
+    c = self.info.get('dup_threshold')
+    return float(c['threshold']) if c else DUP_THRESHOLD[model_kind(self)]

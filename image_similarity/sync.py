@@ -9,31 +9,13 @@ from pathlib import Path
 import numpy as np
 from fastcore.foundation import L
 from .core import ImageSimilarityError, IndexFormatError
-from .data import folder_label, fingerprint, hash_files
+from .data import folder_label, fingerprint, hash_files, collection_path
 from .store import ModelDir, partial_dir
 from .embed import Embedder, Checkpoint
-from .lsh import LSHIndex
+from .lsh import LSHIndex, index_for
 
 # %% auto #0
-__all__ = ['stored_index', 'update', 'sync_to_disk']
-
-# %% ../nbs/06a_sync.ipynb #1dce2abb
-def stored_index(md:ModelDir) -> LSHIndex:
-    "The index stored in `md` (its verified bytes) when it matches the items, else one built in memory (milliseconds for 10k)."
-    emb, ids = md.embeddings, md.items.id.to_numpy()
-    if md.files.get('index.lsh') is not None:
-        try:
-            ix = LSHIndex.load(md.files['index.lsh'])
-            if len(ix) == len(emb) and ix.dim == emb.shape[1] and np.array_equal(np.sort(ix.ids), np.sort(ids)): return ix
-        except IndexFormatError as e:   # e.g. written by an older version: the index is derived data, rebuild it
-            warnings.warn(f"{md.path}/index.lsh: {str(e).split(': ', 1)[-1]}; building the index in memory instead")
-    ix = LSHIndex(emb.shape[1]); ix.add(emb, ids=ids); return ix
-
-def _rel(f:Path, root:Path) -> str:
-    f = Path(f)
-    if not f.is_absolute(): f = root/f
-    try: return f.relative_to(root).as_posix()
-    except ValueError: raise ImageSimilarityError(f"{f}: is not inside the collection folder {root}; copy it there first") from None
+__all__ = ['update', 'sync_to_disk']
 
 # %% ../nbs/06a_sync.ipynb #b4dbc033
 def update(md:ModelDir, # The model directory as it is
@@ -47,7 +29,7 @@ def update(md:ModelDir, # The model directory as it is
     import pandas as pd
     t0 = time.time(); root = Path(root or md.root)
     if not root.is_dir(): raise ImageSimilarityError(f"{root}: no such collection folder")
-    rels = list(dict.fromkeys(_rel(f, root) for f in files))
+    rels = list(dict.fromkeys(collection_path(f, root) for f in files))
     items = md.items.reset_index(drop=True)
     old_content = items['content'].tolist() if 'content' in items else [''] * len(items)
     row_of = {p: i for i, p in enumerate(items.path)}
@@ -90,7 +72,7 @@ def update(md:ModelDir, # The model directory as it is
     for c in kept.columns:   # columns of older directories (none today) are kept, empty for the new rows
         if c not in added: new_items[c] = new_items[c].fillna('')
     emb = np.concatenate([emb_keep, new_emb]).astype(np.float32)
-    ix = stored_index(md)
+    ix = index_for(md.embeddings, md.items.id.to_numpy(), md.files.get('index.lsh'), f'{md.path}/index.lsh')
     ix.remove(items.id.to_numpy()[sorted(drop)].astype(np.int64))
     if len(good): ix.add(new_emb, ids=added.id.to_numpy())
     files_ = dict(md.files); files_['index.lsh'] = ix.to_bytes()

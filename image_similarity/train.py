@@ -11,14 +11,18 @@ import numpy as np
 import torch, torch.nn as nn
 from fastcore.foundation import L
 from .core import DatasetError
-from .data import ImageSpec, caltech101, list_images, get_dls, folder_label
+from .data import ImageSpec, caltech101, list_images, folder_label
+from .dls import get_dls
 from .backbones import get_backbone
-from .embed import split_head, export_onnx, OnnxEngine, TorchEngine, run_engine, Checkpoint, EMB_LAYER
+from .embed import OnnxEngine, run_engine, Checkpoint
+from .export import split_head, export_onnx, TorchEngine, EMB_LAYER
 from .postprocess import PostProcess, fit_whitening
+from .settings import BuildSettings
 
 # %% auto #0
-__all__ = ['LOSSES', 'build_learner', 'train_reference', 'pooled_body', 'extract_features', 'ProxyHead', 'ProxyAnchorLoss',
-           'train_head', 'Trained', 'fast_train', 'Projection', 'fit_pca', 'fit_pretrained', 'retrieval_metrics']
+__all__ = ['LOSSES', 'TRAIN_DEFAULTS', 'build_learner', 'train_reference', 'pooled_body', 'extract_features', 'ProxyHead',
+           'ProxyAnchorLoss', 'train_head', 'Trained', 'fast_train', 'Projection', 'fit_pca', 'fit_pretrained',
+           'retrieval_metrics']
 
 # %% ../nbs/06_train.ipynb #08e8e711
 def build_learner(dls, # Image `DataLoaders` (from `get_dls`)
@@ -170,28 +174,23 @@ class Trained:
     def __post_init__(self):
         if self.post is None: self.post = PostProcess()
 
+TRAIN_DEFAULTS = BuildSettings(preset='fast', whiten=0, expand=0)   # on its own: Lite0, cross-entropy, nothing after the network
+
 def fast_train(data_path=None, # Folder of class folders; `None`: Caltech-101
-               backbone='efficientnet_lite0', # Registered backbone
-               spec:ImageSpec|None=None, # Input spec; `None`: the backbone's
-               epochs:int=25, # Head epochs
-               lr:float=1e-2, # Head learning rate
-               valid_pct:float=0.2, # Validation fraction
-               seed:int=42, # Seed of the split and the training
-               flip:bool=True, # Train on mirrored images too
+               settings:BuildSettings|None=None, # Backbone, size, seed, schedule, loss, TTA, whitening, expansion (resolved); `None`: `TRAIN_DEFAULTS`
                files=None, # Use these files instead of listing `data_path`
-               exclude=(), # Class folders to leave out
-               label_smoothing:bool=True, # Label smoothing in the head's loss
                engine:str='onnx', # Feature engine
                progress:bool=True, # Progress bars
                labels=None, # Label of each file (e.g. from a CSV, see `collection_labels`); `None`: its folder
                checkpoint:Checkpoint|None=None, # Resumable feature extraction (see `Checkpoint`)
-               loss:str='ce', # Head loss: 'ce' or 'proxy_anchor' (see `train_head`)
-               tta:bool=False, # Embeddings average each image with its mirror (flip TTA)
-               whiten:float|None=None, # Fit a `Whitening` with this shrink on the training split; `None`: none
-               expand:int=0, # Query expansion over this many results at search time (stored, not used here)
+               **kw, # Fields of `BuildSettings` to change, by name (`epochs=3`, `loss='proxy_anchor'`, ...)
               ) -> Trained:
     "Fast path: cached features -> fastai head -> assembled model and learner, post-processed embeddings of every image."
     from fastai.vision.all import Learner, accuracy, default_split
+    r = BuildSettings.of(settings or TRAIN_DEFAULTS, **kw).resolve()
+    backbone, epochs, lr, valid_pct, seed, flip, exclude, label_smoothing = (r.backbone, r.epochs, r.lr, r.valid_pct, r.seed, r.flip,
+                                                                            r.exclude, r.label_smoothing)
+    loss, tta, whiten, expand = r.loss, r.tta, r.whiten or None, r.expand
     t0 = time.time(); root = caltech101(data_path) if files is None else Path(data_path or Path(files[0]).parent.parent)
     files = list_images(root, exclude=exclude) if files is None else L(map(Path, files))
     if len(files) == 0: raise DatasetError(f"{root}: no images")
@@ -199,7 +198,7 @@ def fast_train(data_path=None, # Folder of class folders; `None`: Caltech-101
     folders = sorted(set(folder_label(f, root) for f in files) if labels is None else set(labels))
     if len(folders) < 2: raise DatasetError(f"{root}: all images are in {len(folders)} folder ({', '.join(folders)}); training needs at "
                                             f"least 2 class sub-folders, one per class (e.g. {root}/cats/1.jpg, {root}/dogs/2.jpg)")
-    bb = get_backbone(backbone); spec = spec or bb.spec
+    bb = get_backbone(backbone); spec = r.spec_of(bb)
     feats, pos, errs = extract_features(files, backbone, spec, flip=flip or tta, engine=engine, progress=progress, checkpoint=checkpoint)
     if errs: warnings.warn(f"fast_train: skipped {len(errs)} unreadable image(s): " + '; '.join(e for _, e in errs[:5]))
     t_feat = time.time() - t0
