@@ -33,7 +33,7 @@ def resolve_preset(preset:str=DEFAULT_PRESET, # A key of `PRESETS`
 # %% ../nbs/03b_settings.ipynb #cd65f011
 @dataclass(frozen=True)
 class BuildSettings:
-    "Every setting a build's result depends on, besides its files (see the table below)."
+    "Every setting a build's result depends on, besides its files (the table below lists them)."
     preset:str=DEFAULT_PRESET # 'quality' or 'fast': the defaults of backbone, loss, TTA, whitening and expansion
     backbone:str|None=None # Registered backbone, two side by side as 'a+b', or timm:NAME; None: the preset's
     size:int|None=None # Input side in pixels; None: the backbone's
