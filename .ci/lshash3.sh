@@ -9,13 +9,13 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 bash "$ROOT/bench/get_lshash3.sh" >/dev/null
 shim=$(mktemp -d); trap 'rm -rf "$shim"' EXIT
-mkdir -p "$shim/lshash"
-touch "$shim/lshash/__init__.py"
-echo 'from image_similarity.lshash_compat import LSHash  # lshash3 tests run against ours' >"$shim/lshash/lshash.py"
+mkdir -p "$shim/ours/lshash"
+touch "$shim/ours/lshash/__init__.py"
+echo 'from image_similarity.lshash_compat import LSHash  # lshash3 tests run against ours' >"$shim/ours/lshash/lshash.py"
 cp -r "$ROOT/bench/.lshash3/tests" "$shim/tests"
 cd "$shim"
 impl=${LSHASH3_IMPL:-ours}
-[ "$impl" = real ] && path="$ROOT/bench/.lshash3" || path="$shim"
+[ "$impl" = real ] && path="$ROOT/bench/.lshash3" || path="$shim/ours"
 PYTHONPATH="$path" python - "${LSHASH3_SEED:-0}" "$impl" <<'PY'
 import sys, numpy as np, pytest
 import lshash.lshash as m, image_similarity.lshash_compat as c
