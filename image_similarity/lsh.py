@@ -282,13 +282,16 @@ def _check_search(self, k):
 _FIRST = 128   # the first round re-ranks max(2k, _FIRST) candidates; a query left short takes the plain scan of max(4k, _FIRST)
 _LOOK = 8      # through cells: the first look reads the nearest cells holding _LOOK x first codes
 _READ = 2      # through cells: one query reads at most _READ x pool codes
-_SMALL = 2_000_000   # backend 'auto': a search of fewer (stored vectors x queries) than this takes the NumPy reference while the
-                     # compiled kernel is not loaded in this process: the same answers, without the second numba's first call costs
+_SMALL = 1_000_000   # backend 'auto': the NumPy reference serves searches until they have read this many (stored vectors x
+_served = [0]        # queries) in the process, unless the compiled kernel is loaded: the same answers, without numba's ~1 s first call
 
 def _compiled(self, kernel, nq:int) -> bool:
-    "Does a search of `nq` queries take the compiled `kernel`? With backend 'numba', yes; 'auto' unless the search is small and the kernel not loaded."
+    "Does a search of `nq` queries take the compiled `kernel`? With backend 'numba' yes; with 'auto' once loaded or once NumPy's share is spent."
     if self.backend != 'numba': return False
-    return not self._auto or self._n * nq >= _SMALL or bool(kernel.overloads)
+    if not self._auto or kernel.overloads: return True
+    work = self._n * nq
+    if _served[0] + work >= _SMALL: return True
+    _served[0] += work; return False
 
 def _rows(self):
     "`(codes, Stored)` of the rows held."
