@@ -120,4 +120,13 @@ row('nested a/x and b/x', f"labels {folder_label('/d/a/x/1.jpg', '/d')!r}, {fold
 p1 = subprocess.Popen([str(BIN/'image_similarity_build'), '--data-path', str(ds), '--model-dir', str(T/'conc'), '--epochs', '2'], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 time.sleep(3); rc, msg, _ = cli('image_similarity_build', '--data-path', str(ds), '--model-dir', str(T/'conc'), '--epochs', '2', '--seed', '7'); o1 = p1.communicate()[0].strip().splitlines()[-1]
 row('two concurrent builds into one directory', f'second: rc={rc} "{msg}"; first: "{o1[:60]}..."')
+# issue 34: an edited quarantine report moves nothing the quarantine does not hold; plot_grid's bad file name
+dd = T/'dd'; shutil.copytree(ds/'pizza', dd); shutil.copy(dd/sorted(os.listdir(dd))[0], dd/'copy.jpg'); q34 = T/'q34'
+rc, msg, _ = cli('image_similarity_dedup', '--input-path', str(dd), '--move-to', str(q34), '--apply')
+secret = T/'secret.txt'; secret.write_text('mine'); rep = q34/'dedup_report.csv'
+lines = rep.read_text().splitlines(); lines.append(lines[1].replace(lines[1].split(',')[0], str(T/'stolen.txt'), 1).replace(lines[1].split(',')[1], str(secret), 1)); rep.write_text('\n'.join(lines) + '\n')
+rc, msg, _ = cli('image_similarity_dedup', '--undo', str(rep)); row('--undo of a report edited to name a file outside the quarantine', f'rc={rc} "{msg}"; secret.txt still there: {secret.exists()}')
+from image_similarity.search import plot_grid
+try: plot_grid(Image.new('RGB', (8, 8)), ImageSearch(md).query(q, 3), save=T/'grid.xyz'); row("plot_grid(save='grid.xyz')", 'no error')
+except ImageSimilarityError as e: row("plot_grid(save='grid.xyz')", f'"{str(e)[-90:]}"')
 srv.shutdown(); os.chmod(ro, 0o755); shutil.rmtree(T, ignore_errors=True)

@@ -185,7 +185,9 @@ def plot_grid(query_image, # The query: a PIL image (or anything `fetch_image` t
         except ImageLoadError: ax.text(0.5, 0.5, 'unreadable', ha='center')
         ax.set_title(f"{r.rank}. {r.label}  d={r.distance:.3f}", fontsize=10); ax.axis('off')
     fig.tight_layout()
-    if save: Path(save).parent.mkdir(parents=True, exist_ok=True); fig.savefig(save, dpi=80)
+    if save:
+        try: Path(save).parent.mkdir(parents=True, exist_ok=True); fig.savefig(save, dpi=80)
+        except (ValueError, OSError) as e: plt.close(fig); raise ImageSimilarityError(f"{save}: cannot write the result grid ({e})") from None
     return fig
 
 @patch
