@@ -128,5 +128,5 @@ lines = rep.read_text().splitlines(); lines.append(lines[1].replace(lines[1].spl
 rc, msg, _ = cli('image_similarity_dedup', '--undo', str(rep)); row('--undo of a report edited to name a file outside the quarantine', f'rc={rc} "{msg}"; secret.txt still there: {secret.exists()}')
 from image_similarity.search import plot_grid
 try: plot_grid(Image.new('RGB', (8, 8)), ImageSearch(md).query(q, 3), save=T/'grid.xyz'); row("plot_grid(save='grid.xyz')", 'no error')
-except ImageSimilarityError as e: row("plot_grid(save='grid.xyz')", f'"{str(e)[-90:]}"')
+except ImageSimilarityError as e: row("plot_grid(save='grid.xyz')", f'"{str(e)[:90]}..."')
 srv.shutdown(); os.chmod(ro, 0o755); shutil.rmtree(T, ignore_errors=True)
