@@ -124,7 +124,7 @@ row('two concurrent builds into one directory', f'second: rc={rc} "{msg}"; first
 dd = T/'dd'; shutil.copytree(ds/'pizza', dd); shutil.copy(dd/sorted(os.listdir(dd))[0], dd/'copy.jpg'); q34 = T/'q34'
 rc, msg, _ = cli('image_similarity_dedup', '--input-path', str(dd), '--move-to', str(q34), '--apply')
 secret = T/'secret.txt'; secret.write_text('mine'); rep = q34/'dedup_report.csv'
-lines = rep.read_text().splitlines(); lines.append(lines[1].replace(lines[1].split(',')[0], str(T/'stolen.txt'), 1).replace(lines[1].split(',')[1], str(secret), 1)); rep.write_text('\n'.join(lines) + '\n')
+import pandas as pd; r = pd.read_csv(rep); pd.concat([r, r.iloc[:1].assign(path=str(T/'stolen.txt'), moved_to=str(secret))]).to_csv(rep, index=False)
 rc, msg, _ = cli('image_similarity_dedup', '--undo', str(rep)); row('--undo of a report edited to name a file outside the quarantine', f'rc={rc} "{msg}"; secret.txt still there: {secret.exists()}')
 from image_similarity.search import plot_grid
 try: plot_grid(Image.new('RGB', (8, 8)), ImageSearch(md).query(q, 3), save=T/'grid.xyz'); row("plot_grid(save='grid.xyz')", 'no error')

@@ -99,8 +99,7 @@ def find_similar_images(argv=None, # Arguments (default: the command line)
             raise SystemExit(0 if m.found else 1)
         t = time.perf_counter(); res = s.query(img, a.n_items, split=a.split); dt = time.perf_counter() - t
         if out or a.show_image:
-            try: fig = plot_grid(img, res, save=out)
-            except (ValueError, OSError) as e: raise ImageSimilarityError(f"{out}: cannot write the result grid ({e})") from None
+            fig = plot_grid(img, res, save=out)             # an unwritable file is plot_grid's clear error
             if a.show_image:
                 import matplotlib.pyplot as plt; plt.show()
         if a.json:

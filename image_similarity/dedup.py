@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageEnhance
 from .core import ImageSimilarityError, atomic_write
-from .data import list_images, load_image, hash_files
+from .data import list_images, load_image, hash_files, content_hash
 from .store import ModelDir, is_model_dir, DUP_THRESHOLD
 from .lsh import random_hyperplanes, as_vectors
 from .search import ImageSearch
@@ -17,9 +17,9 @@ try: import numba
 except ImportError: numba = None
 
 # %% auto #0
-__all__ = ['REPORT_COLUMNS', 'EDITS', 'PHASH_SAME', 'plan_tables', 'unit_rows', 'near_pairs', 'image_facts', 'default_keep',
-           'find_duplicates', 'find_leaks', 'leak_effect', 'remove_duplicates', 'undo_removal', 'calibrate_threshold',
-           'plot_groups']
+__all__ = ['PLAN_COLUMNS', 'REPORT_COLUMNS', 'EDITS', 'PHASH_SAME', 'plan_tables', 'unit_rows', 'near_pairs', 'image_facts',
+           'default_keep', 'find_duplicates', 'find_leaks', 'leak_effect', 'remove_duplicates', 'undo_removal',
+           'calibrate_threshold', 'plot_groups']
 
 # %% ../nbs/08a_dedup.ipynb #102298bb
 def plan_tables(n:int, # Number of vectors
@@ -312,9 +312,8 @@ def leak_effect(source, # A fine-tuned model directory (or its `ImageSearch`) wi
                 accuracy_without_leaked=float(ok[~leaked].mean()), accuracy_on_leaked=float(ok[leaked].mean()) if leaked.any() else float('nan'))
 
 # %% ../nbs/08a_dedup.ipynb #4ebee3fa
-REPORT_COLUMNS = ['path', 'moved_to', 'group', 'kept', 'distance', 'match', 'status', 'size', 'sha256']
-
-def _digest(p): return hashlib.sha256(Path(p).read_bytes()).hexdigest()
+PLAN_COLUMNS = ['path', 'moved_to', 'group', 'kept', 'distance', 'match', 'status']
+REPORT_COLUMNS = PLAN_COLUMNS + ['size', 'sha256']             # what was moved: read when it moves, checked by the undo
 
 def _write_report(df, report:Path):
     with atomic_write(report) as t: df[REPORT_COLUMNS].to_csv(t, index=False)
@@ -329,16 +328,16 @@ def remove_duplicates(dups, # `find_duplicates`'s result
     dest = Path(dest).expanduser().resolve(); report = Path(report) if report else dest/'dedup_report.csv'
     kept = dups[dups.keep].set_index('group').path
     go = dups[~dups.keep].copy()
-    if not len(go): return go.assign(moved_to=[], kept=[], status=[])[REPORT_COLUMNS[:7]]
+    if not len(go): return go.assign(moved_to=[], kept=[], status=[])[PLAN_COLUMNS]
     root = Path(root or os.path.commonpath([str(Path(p).parent) for p in dups.path])).resolve()
     if dest.is_relative_to(root): raise ImageSimilarityError(f"{dest}: is inside the collection folder {root}; choose a quarantine folder outside it")
     go['moved_to'] = [str(dest/Path(p).resolve().relative_to(root)) for p in go.path]
     go['kept'] = go.group.map(kept); go['status'] = 'planned'
-    if dry_run: return go[REPORT_COLUMNS[:7]].reset_index(drop=True)        # size and SHA-256 are read when it moves
+    if dry_run: return go[PLAN_COLUMNS].reset_index(drop=True)
     for p, t in zip(go.path, go.moved_to):                     # refuse before moving anything
         if not Path(p).exists(): raise ImageSimilarityError(f"{p}: does not exist (any more); run find_duplicates again")
         if Path(t).exists(): raise ImageSimilarityError(f"{t}: exists already in the quarantine; choose another dest")
-    go['size'] = [Path(p).stat().st_size for p in go.path]; go['sha256'] = [_digest(p) for p in go.path]
+    go['size'] = [Path(p).stat().st_size for p in go.path]; go['sha256'] = hash_files(go.path)
     _write_report(go, report)                                  # a crash half-way can still be undone from it
     for i, (p, t) in enumerate(zip(go.path, go.moved_to)):
         Path(t).parent.mkdir(parents=True, exist_ok=True); shutil.move(p, t); go.iloc[i, go.columns.get_loc('status')] = 'moved'
@@ -351,7 +350,7 @@ def _check_row(p, t, size, sha, dest:Path, report):
     if not t.resolve().is_relative_to(dest): raise ImageSimilarityError(f"{report}: row moved_to={t} is not in the quarantine folder {dest}; nothing was moved back")
     rel = t.resolve().relative_to(dest)
     if p.parts[-len(rel.parts):] != rel.parts: raise ImageSimilarityError(f"{report}: row path={p} is not where {t} came from; nothing was moved back")
-    if size == size and (t.stat().st_size != int(size) or _digest(t) != sha):  # size is NaN in a report written before sizes were kept
+    if size == size and (t.stat().st_size != int(size) or content_hash(t) != sha):  # size is NaN in a report written before sizes were kept
         raise ImageSimilarityError(f"{report}: {t} is not the file that was quarantined (size or SHA-256 differs); nothing was moved back")
 
 def undo_removal(report, # The CSV report `remove_duplicates` wrote
@@ -359,9 +358,9 @@ def undo_removal(report, # The CSV report `remove_duplicates` wrote
                 ) -> int:
     "Move the quarantined files back to where they were. How many were moved back."
     import pandas as pd
-    try: r = pd.read_csv(report)
+    try: r = pd.read_csv(report, dtype={'sha256': str})       # a hash of digits only stays text
     except (OSError, ValueError) as e: raise ImageSimilarityError(f"{report}: cannot be read as a report ({e})") from None
-    if missing := set(REPORT_COLUMNS[:7]) - set(r.columns): raise ImageSimilarityError(f"{report}: not a dedup report (no {sorted(missing)})")
+    if missing := set(PLAN_COLUMNS) - set(r.columns): raise ImageSimilarityError(f"{report}: not a dedup report (no {sorted(missing)})")
     for c in ('size', 'sha256'): r[c] = r[c] if c in r else float('nan')
     dest = Path(dest or Path(report).parent).expanduser().resolve()
     back = r[[Path(t).exists() for t in r.moved_to]]
