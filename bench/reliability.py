@@ -1,10 +1,10 @@
-"""The reliability cases of issue 11, reproduced against the installed package and its CLI; prints `| case | result |`.
+"""The reliability cases of issues 11 and 34, reproduced against the installed package and its CLI; prints `| case | result |`.
 
     bash -c 'source .ci/env.sh; python bench/reliability.py'     # needs Caltech-101 where fastai finds it (FASTAI_HOME)
 
 Builds throwaway model directories from 18 Caltech-101 images in a temporary folder, crafts damaged ones,
 serves a trickling URL on 127.0.0.1, and removes everything at the end (about three minutes). Each case also
-has a test in the notebook that meets it (see the table in nbs/07_pipeline.ipynb)."""
+has a test in the notebook of the module that meets it (07_pipeline, 08_search, 08a_dedup, 11_distributed, ...)."""
 import os, sys, io, json, time, shutil, signal, socket, struct, hashlib, subprocess, tempfile, threading, http.server
 from pathlib import Path
 import numpy as np
@@ -129,4 +129,23 @@ rc, msg, _ = cli('image_similarity_dedup', '--undo', str(rep)); row('--undo of a
 from image_similarity.search import plot_grid
 try: plot_grid(Image.new('RGB', (8, 8)), ImageSearch(md).query(q, 3), save=T/'grid.xyz'); row("plot_grid(save='grid.xyz')", 'no error')
 except ImageSimilarityError as e: row("plot_grid(save='grid.xyz')", f'"{str(e)[:90]}..."')
+# issue 34: two sessions adding to one model directory; damaged and foreign shards of a distributed job
+lu = T/'lu'; shutil.copytree(md, lu); extra = sorted((root/'pizza').iterdir())[6:8]
+for f in extra: shutil.copy(f, ds/'pizza'/f.name)
+add = ("import sys, time; from image_similarity.search import ImageSearch; s = ImageSearch(sys.argv[1]); "
+       "time.sleep(float(sys.argv[3])); print(s.add([sys.argv[2]])['added'])")
+ps = [subprocess.Popen([sys.executable, '-c', add, str(lu), str(ds/'pizza'/f.name), str(w)], stdout=subprocess.PIPE, text=True) for f, w in zip(extra, (4, 9))]
+said = [p.communicate()[0].strip() for p in ps]; held = set(ImageSearch(lu).items.path)
+row('two sessions open one directory, each adds an image', f'both said added {said}; directory holds {sum(f"pizza/{f.name}" in held for f in extra)} of the 2')
+from image_similarity.distributed import embed_files, read_shards, build_index
+imgs = sorted(str(f) for f in ds.rglob('*.jpg')); sh = T/'sh'; embed_files(imgs, md, sh, shard_size=6)
+(sh/'shards'/'part-00001.parquet').write_bytes((sh/'shards'/'part-00001.parquet').read_bytes()[:300])
+try: build_index(sh); row('truncated shard, then build_index', 'built')
+except ImageSimilarityError as e: row('truncated shard, then build_index', f'"...{str(e)[len(str(T)):][:110]}..."')
+r = embed_files(imgs, md, sh, shard_size=6); row('... then embed_files again', f"recomputed {r['recomputed']} of {r['n_shards']} shards; build_index: {len(build_index(sh))} vectors")
+if (T/'fm').exists():
+    embed_files(imgs, T/'fm', T/'sh2', shard_size=6)
+    for x in ('parquet', 'json'): shutil.copy(T/'sh2'/'shards'/f'part-00000.{x}', sh/'shards'/f'part-00000.{x}')
+    try: read_shards(sh); row("a shard of another model directory's job copied in", 'merged')
+    except ImageSimilarityError as e: row("a shard of another model directory's job copied in", f'"...{str(e)[len(str(T)):][:110]}..."')
 srv.shutdown(); os.chmod(ro, 0o755); shutil.rmtree(T, ignore_errors=True)

@@ -249,9 +249,11 @@ def _fetch(url, timeout, max_bytes, box):
         if got > max_bytes: raise ImageLoadError(f"{url}: more than the {max_bytes:,}-byte limit")
         box['data'] = b''.join(chunks)
     except ImageLoadError as e: box['error'] = e
+    except TimeoutError: box['error'] = ImageLoadError(f"{url}: no complete answer within {timeout:g} s")   # the socket's clock ran out first
     except urllib.error.HTTPError as e: box['error'] = ImageLoadError(f"{url}: HTTP {e.code} {e.reason}")
     except (urllib.error.URLError, http.client.HTTPException, OSError, ValueError) as e:
-        box['error'] = ImageLoadError(f"{url}: cannot fetch ({getattr(e, 'reason', None) or type(e).__name__ + ': ' + str(e)})")
+        if isinstance(getattr(e, 'reason', None), TimeoutError): box['error'] = ImageLoadError(f"{url}: no complete answer within {timeout:g} s")
+        else: box['error'] = ImageLoadError(f"{url}: cannot fetch ({getattr(e, 'reason', None) or type(e).__name__ + ': ' + str(e)})")
 
 def fetch_url(url:str, # http(s) URL
               timeout:float=10, # Seconds for the whole answer: connection, headers and body

@@ -455,9 +455,13 @@ def calibrate_threshold(source, # `ImageSearch`, model directory, or folder
         plt.show()
     if save:
         from image_similarity.store import build_lock
-        md = s.model
-        with build_lock(md.path):
-            md.info['dup_threshold'] = {k: v for k, v in res.items() if k != 'curve'}; md.save(md.path)
+        path, stored = s.model.path, {k: v for k, v in res.items() if k != 'curve'}
+        with build_lock(path):
+            md = ModelDir.load(path)     # as it is now: an image another process added since `s` was opened stays
+            if md.sha256.get('model.onnx') != s.model.sha256.get('model.onnx'):
+                raise ImageSimilarityError(f"{path}: was rebuilt with another model while this calibration ran; nothing saved, calibrate again")
+            md.info['dup_threshold'] = stored; md.save(path)
+        s.model.info['dup_threshold'] = stored
     return res
 
 # %% ../nbs/08a_dedup.ipynb #a40ed81d

@@ -50,22 +50,51 @@ def _embedder(model_dir, sha:str, threads:int|None) -> Embedder:
 
 def _shard_name(k:int) -> str: return f'part-{k:05d}'
 
+def _manifest(out) -> dict:
+    "The job's `_manifest.json`: what every shard of `out` must have been made with."
+    fs, root = _fs(out)
+    try: return json.loads(fs.cat_file(f"{root}/_manifest.json"))
+    except FileNotFoundError: raise ImageSimilarityError(f"{out}: has no _manifest.json, so it is no embed_files output") from None
+    except ValueError as e: raise ImageSimilarityError(f"{root}/_manifest.json: cannot be read ({e})") from None
+
+def _shard_problem(fs, root:str, k:int, m:dict, data:bytes|None=None) -> str|None:
+    "Why shard `k` is not one of the job `m` (its sidecar: job, model, dimension; with `data`, its checksum); `None`: it is."
+    side = f"{root}/shards/{_shard_name(k)}.json"
+    try: s = json.loads(fs.cat_file(side))
+    except FileNotFoundError: return "has no sidecar (written by a version before sidecars, or its task was killed before the end)"
+    except (ValueError, OSError) as e: return f"its sidecar {side} cannot be read ({type(e).__name__}: {e})"
+    if not isinstance(s, dict): return f"its sidecar {side} is not a JSON object"
+    if s.get('job') != m['files_sha256'] or s.get('shard') != k: return "belongs to another job (other files or shard number)"
+    if s.get('model_sha256') != m['model_sha256']:
+        return f"was embedded by another model (SHA-256 {str(s.get('model_sha256'))[:12]}..., this job's is {m['model_sha256'][:12]}...)"
+    if s.get('dim') != m['embedding_dim']: return f"holds {s.get('dim')}-d embeddings; this job's model gives {m['embedding_dim']}-d"
+    if data is not None and (len(data) != s.get('bytes') or hashlib.sha256(data).hexdigest() != s.get('sha256')):
+        return f"does not match its checksum ({len(data):,} bytes, {s.get('bytes')} written): truncated or changed since"
+    return None
+
 # %% ../nbs/11_distributed.ipynb #810f4e12
-def _embed_shard(out:str, k:int, ids:np.ndarray, paths:list, model_dir:str, sha:str, threads, bs:int) -> dict:
-    "One task: embed a shard's images, write its errors (if any), then its Parquet file. Skips a finished shard."
+def _embed_shard(out:str, k:int, ids:np.ndarray, paths:list, model_dir:str, m:dict, threads, bs:int) -> dict:
+    "One task: embed a shard's images, write its errors (if any), its Parquet file, then its sidecar. Skips a shard that verifies."
     import pyarrow as pa, pyarrow.parquet as pq
     fs, root = _fs(out); final = f"{root}/shards/{_shard_name(k)}.parquet"
-    if fs.exists(final): return dict(shard=k, computed=False, n=None, errors=None, seconds=0.0)
+    why = None
+    if fs.exists(final):
+        why = _shard_problem(fs, root, k, m, fs.cat_file(final))
+        if why is None: return dict(shard=k, computed=False, redone=None, n=None, errors=None, seconds=0.0)
     t0 = time.time()
-    e = _embedder(model_dir, sha, threads)(paths, bs)
+    e = _embedder(model_dir, m['model_sha256'], threads)(paths, bs)
+    err = f"{root}/errors/{_shard_name(k)}.json"
     if e.errors:
-        _put(fs, f"{root}/errors/{_shard_name(k)}.json",
-             json.dumps([dict(id=int(ids[i]), path=paths[i], error=m) for i, m in e.errors], indent=1).encode())
+        _put(fs, err, json.dumps([dict(id=int(ids[i]), path=paths[i], error=msg) for i, msg in e.errors], indent=1).encode())
+    elif fs.exists(err): fs.rm(err)                      # a recomputed shard: the old errors are not its errors
     d = e.embeddings.shape[1]
     table = pa.table({'id': pa.array(np.asarray(ids)[e.positions], pa.int64()), 'path': pa.array([paths[i] for i in e.positions], pa.string()),
                       'embedding': pa.FixedSizeListArray.from_arrays(pa.array(e.embeddings.reshape(-1), pa.float32()), d)})
-    b = io.BytesIO(); pq.write_table(table, b); _put(fs, final, b.getvalue())
-    return dict(shard=k, computed=True, n=len(e.positions), errors=len(e.errors), seconds=round(time.time() - t0, 2))
+    b = io.BytesIO(); pq.write_table(table, b); data = b.getvalue(); _put(fs, final, data)
+    side = dict(shard=k, job=m['files_sha256'], model_sha256=m['model_sha256'], dim=int(d), n=len(e.positions),
+                bytes=len(data), sha256=hashlib.sha256(data).hexdigest())
+    _put(fs, f"{root}/shards/{_shard_name(k)}.json", json.dumps(side, indent=1).encode())   # last: the shard is done
+    return dict(shard=k, computed=True, redone=why, n=len(e.positions), errors=len(e.errors), seconds=round(time.time() - t0, 2))
 
 def embed_files(paths_or_folder, # A folder (listed recursively) or a list of image paths
                 model_dir, # A model directory (on a file system every worker can read)
@@ -76,7 +105,7 @@ def embed_files(paths_or_folder, # A folder (listed recursively) or a list of im
                 bs:int=32, # Batch size
                 progress:bool=False, # Print a line per finished shard
                ) -> dict:
-    "Embed every image into Parquet shards under `out/shards`; a rerun computes only the missing shards. A summary."
+    "Embed every image into Parquet shards under `out/shards`; a rerun computes only the shards missing or failing to verify. A summary."
     t0 = time.time(); c = active_client(client)
     src = paths_or_folder
     files = [str(p) for p in (list_images(src) if isinstance(src, (str, Path)) and Path(src).is_dir() else map(str, src))]
@@ -90,41 +119,56 @@ def embed_files(paths_or_folder, # A folder (listed recursively) or a list of im
                     n_images=len(files), shard_size=int(shard_size), files_sha256=digest, versions=versions())
     mpath = f"{root}/_manifest.json"
     if fs.exists(mpath):
-        old = json.loads(fs.cat_file(mpath))
+        old = _manifest(out)
         if (old.get('model_sha256'), old.get('files_sha256'), old.get('shard_size')) != (sha, digest, int(shard_size)):
             raise ImageSimilarityError(f"{out}: holds another job (other model, files or shard size); use another folder or delete it")
+        manifest = old
     else:
         fs.makedirs(f"{root}/shards", exist_ok=True)
-        _put(fs, mpath, json.dumps(dict(manifest, created=time.strftime('%Y-%m-%dT%H:%M:%S')), indent=1).encode())
+        manifest = dict(manifest, created=time.strftime('%Y-%m-%dT%H:%M:%S'))
+        _put(fs, mpath, json.dumps(manifest, indent=1).encode())
         _put(fs, f"{root}/files.json", json.dumps(files).encode())
     fs.makedirs(f"{root}/shards", exist_ok=True); fs.makedirs(f"{root}/errors", exist_ok=True)
     shards = [(k, np.arange(s, min(s + shard_size, len(files))), files[s:s + shard_size]) for k, s in enumerate(range(0, len(files), shard_size))]
-    args = [(str(out), k, ids, p, str(model_dir), sha) for k, ids, p in shards]
+    args = [(str(out), k, ids, p, str(model_dir), manifest) for k, ids, p in shards]
     results = []
+    def _say(r): print(f"shard {r['shard']}: " + (f"recomputed, it {r['redone']}; " if r['redone'] else '') + str(r), flush=True)
     if c is None:
         for a in args:
             results.append(_embed_shard(*a, threads, bs))
-            if progress: print(f"shard {results[-1]['shard']}: {results[-1]}", flush=True)
+            if progress: _say(results[-1])
     else:
         from distributed import as_completed
         futs = [c.submit(_embed_shard, *a, threads or 1, bs, pure=False, retries=2) for a in args]
         for f in as_completed(futs):
             results.append(f.result())
-            if progress: print(f"shard {results[-1]['shard']}: {results[-1]}", flush=True)
+            if progress: _say(results[-1])
     for tmp in fs.glob(f"{root}/shards/.*.tmp"): fs.rm(tmp)   # left by tasks of a lost worker
     done = [r for r in results if r['computed']]
     return dict(n_images=len(files), n_shards=len(shards), computed=len(done), skipped=len(shards) - len(done),
+                recomputed=sum(r['redone'] is not None for r in done),
                 errors=sum(r['errors'] for r in done), seconds=round(time.time() - t0, 2))
 
 # %% ../nbs/11_distributed.ipynb #694ed07f
-def read_shard(out, k:int) -> tuple:
-    "`(ids, paths, embeddings)` of shard `k`."
-    import pyarrow.parquet as pq
-    fs, root = _fs(out)
-    with fs.open(f"{root}/shards/{_shard_name(k)}.parquet", 'rb') as f: t = pq.read_table(f)
-    d = t.schema.field('embedding').type.list_size
-    emb = t.column('embedding').combine_chunks().values.to_numpy().reshape(-1, d).astype(np.float32)
-    return t.column('id').to_numpy(), t.column('path').to_pylist(), emb
+def read_shard(out, k:int, manifest:dict|None=None) -> tuple:
+    "`(ids, paths, embeddings)` of shard `k`, verified against its sidecar and the job's manifest; one line naming the shard if not."
+    import pyarrow as pa, pyarrow.parquet as pq
+    fs, root = _fs(out); m = manifest or _manifest(out); path = f"{root}/shards/{_shard_name(k)}.parquet"
+    try: data = fs.cat_file(path)
+    except FileNotFoundError: raise ImageSimilarityError(f"{path}: no such shard; run embed_files on {out}") from None
+    fix = f"; embed_files on {out} recomputes it"
+    why = _shard_problem(fs, root, k, m, data)
+    if why: raise ImageSimilarityError(f"{path}: {why}{fix}")
+    try:
+        t = pq.read_table(io.BytesIO(data)); d = t.schema.field('embedding').type.list_size
+        emb = t.column('embedding').combine_chunks().values.to_numpy().reshape(-1, d).astype(np.float32)
+        ids, paths = t.column('id').to_numpy(), t.column('path').to_pylist()
+    except (pa.ArrowException, KeyError, AttributeError, ValueError) as e:
+        raise ImageSimilarityError(f"{path}: cannot be read as a shard ({type(e).__name__}: {e}){fix}") from None
+    lo = k * m['shard_size']
+    if d != m['embedding_dim'] or len(ids) and (ids.min() < lo or ids.max() >= min(lo + m['shard_size'], m['n_images'])):
+        raise ImageSimilarityError(f"{path}: its rows are not shard {k}'s ({d}-d, ids {ids.min() if len(ids) else '-'}..){fix}")
+    return ids, paths, emb
 
 def shard_ids(out) -> list:
     "The numbers of the finished shards under `out`."
@@ -132,8 +176,8 @@ def shard_ids(out) -> list:
     return sorted(int(Path(p).stem.split('-')[1]) for p in fs.glob(f"{root}/shards/part-*.parquet"))
 
 def read_shards(out) -> tuple:
-    "`(ids, paths, embeddings)` of every finished shard, in id order (for collections that fit in memory)."
-    parts = [read_shard(out, k) for k in shard_ids(out)]
+    "`(ids, paths, embeddings)` of every finished shard, in id order (for collections that fit in memory); a shard that fails to verify is refused, named."
+    m = _manifest(out); parts = [read_shard(out, k, m) for k in shard_ids(out)]
     if not parts: raise ImageSimilarityError(f"{out}: no finished shards")
     ids = np.concatenate([p[0] for p in parts]); o = np.argsort(ids, kind='stable')
     paths = [x for p in parts for x in p[1]]
@@ -163,11 +207,15 @@ def build_index(out, # Output of `embed_files`
     "Fit the hashing on a sample, index each shard on the workers, save and return the merged index (`None` if too big)."
     c = active_client(client); ks = shard_ids(out)
     if not ks: raise ImageSimilarityError(f"{out}: no finished shards; run embed_files first")
+    m = _manifest(out); fs, root = _fs(out)
+    for k in ks:                                    # the sidecars here, before any task; each task checks its checksum
+        if why := _shard_problem(fs, root, k, m):
+            raise ImageSimilarityError(f"{root}/shards/{_shard_name(k)}.parquet: {why}; embed_files on {out} recomputes it")
     per = -(-sample // len(ks))
     run = (lambda f, *a: [f(*x) for x in zip(*a)]) if c is None else (lambda f, *a: c.gather(c.map(f, *a, pure=False)))
     x = np.concatenate(run(_sample_shard, [str(out)] * len(ks), ks, [per] * len(ks)))
     params = LSHIndex(x.shape[1], n_bits, seed=seed); params.fit(x, max_sample=sample)
-    fs, root = _fs(out); fs.makedirs(f"{root}/index", exist_ok=True)
+    fs.makedirs(f"{root}/index", exist_ok=True)
     n = sum(run(_index_shard, [str(out)] * len(ks), ks, [params] * len(ks)))
     if n * (x.shape[1] * 4 + n_bits // 8 + 12) > merge_limit: return None
     merged = LSHIndex.concat([_load_index(str(out), k) for k in ks])

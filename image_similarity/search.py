@@ -121,11 +121,14 @@ def contains(self:ImageSearch, image, # Anything `fetch_image` takes
     return Match(bool(r.distance <= threshold), float(r.distance), r.path, r.label)
 
 # %% ../nbs/08_search.ipynb #9041ee1e
-def _write(self:ImageSearch, files, rehash:bool, root=None, progress:bool=False) -> dict:
+def _write(self:ImageSearch, files_of, rehash:bool, root=None, progress:bool=False) -> dict:
+    "Under the build lock: read the model directory as it is *now*, `files_of(it)` (the files it should hold), sync and save."
     md = self.model
     if md.path is None: raise ImageSimilarityError("this ImageSearch has no model directory on disk (save the ModelDir first)")
     from image_similarity.sync import sync_to_disk      # the writer: not imported by a search that only reads
-    with build_lock(md.path): _, summary = sync_to_disk(md, files, root, rehash, progress=progress)
+    with build_lock(md.path):
+        now = ModelDir.load(md.path)     # not `self.model`: what another process saved since this one opened it is kept
+        _, summary = sync_to_disk(now, files_of(now), root, rehash, progress=progress)
     self._open(ModelDir.load(md.path))
     return summary
 
@@ -135,7 +138,7 @@ def sync(self:ImageSearch, folder=None, # The collection folder; `None`: the one
         ) -> dict:
     "List `folder` and update the model directory: embed new and changed images, remove gone ones. What changed."
     root = Path(folder or self.root)
-    return _write(self, [f.relative_to(root) for f in list_images(root, exclude=self.model.config.get('exclude', ()))], True, root, progress)
+    return _write(self, lambda md: [f.relative_to(root) for f in list_images(root, exclude=md.config.get('exclude', ()))], True, root, progress)
 
 @patch
 def change(self:ImageSearch, add=(), # Image files inside the collection folder to embed and index
@@ -147,11 +150,13 @@ def change(self:ImageSearch, add=(), # Image files inside the collection folder 
     for p in new: collection_path(p, root)                                 # refuses a path outside the collection folder
     gone = {Path(p).expanduser() if Path(p).expanduser().is_absolute() else root/p for p in one(remove)}
     gone = {p.resolve() if p.exists() else p for p in gone}
-    held = set(self.items.path)
-    missing = [p for p in gone if not (p.is_relative_to(root) and p.relative_to(root).as_posix() in held)]
-    if missing: raise ImageSimilarityError(f"{missing[0]}: is not in the collection")
-    files = [root/p for p in self.items.path if root/p not in gone] + [p for p in new if p not in gone]
-    return _write(self, files, False, root) if new or gone else dict(added=0, changed=0, removed=0, renamed=0, unchanged=len(self), skipped=[], embedded=0)
+    if not (new or gone): return dict(added=0, changed=0, removed=0, renamed=0, unchanged=len(self), skipped=[], embedded=0)
+    def files_of(md):                    # of the directory as it is under the lock, not as this object last read it
+        held = set(md.items.path)
+        missing = [p for p in gone if not (p.is_relative_to(root) and p.relative_to(root).as_posix() in held)]
+        if missing: raise ImageSimilarityError(f"{missing[0]}: is not in the collection")
+        return [root/p for p in md.items.path if root/p not in gone] + [p for p in new if p not in gone]
+    return _write(self, files_of, False, root)
 
 @patch
 def add(self:ImageSearch, paths, # Image files inside the collection folder
