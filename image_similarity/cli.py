@@ -66,6 +66,14 @@ def image_similarity_build(argv=None, # Arguments (default: the command line)
     _run(main)
 
 # %% ../nbs/09_cli.ipynb #1cf32293
+def _table(rows:list) -> str:
+    "`ImageSearch.hits` as a text table, columns right-aligned (as pandas prints the `query` table)."
+    if not rows: return '(no results)'
+    cols = list(rows[0]); cell = lambda v: f'{v:.4f}' if isinstance(v, float) else str(v)
+    cells = [cols] + [[cell(r[c]) for c in cols] for r in rows]
+    w = [max(len(line[j]) for line in cells) for j in range(len(cols))]
+    return '\n'.join('  '.join(x.rjust(w[j]) for j, x in enumerate(line)) for line in cells)
+
 def find_similar_images(argv=None, # Arguments (default: the command line)
                        ):
     "Find the images of a built model directory that look most like a query image."
@@ -97,16 +105,17 @@ def find_similar_images(argv=None, # Arguments (default: the command line)
             m = s.contains(img, *([a.threshold] if a.threshold is not None else []))
             print(f"{'found' if m.found else 'not found'}: nearest {m.path}{f' ({m.label})' if m.label else ''}, distance {m.distance:.4f}")
             raise SystemExit(0 if m.found else 1)
-        t = time.perf_counter(); res = s.query(img, a.n_items, split=a.split); dt = time.perf_counter() - t
+        t = time.perf_counter(); res = s.hits(img, a.n_items, split=a.split); dt = time.perf_counter() - t   # rows: no pandas
         if out or a.show_image:
-            fig = plot_grid(img, res, save=out)             # an unwritable file is plot_grid's clear error
+            import pandas as pd
+            fig = plot_grid(img, pd.DataFrame(res), save=out)             # an unwritable file is plot_grid's clear error
             if a.show_image:
                 import matplotlib.pyplot as plt; plt.show()
         if a.json:
             import json
-            print(json.dumps(dict(query=str(image), seconds=round(dt, 4), results=res.to_dict('records')), indent=1))
+            print(json.dumps(dict(query=str(image), seconds=round(dt, 4), results=res), indent=1))
         else:
-            print(res.to_string(index=False))
+            print(_table(res))
             if out: print(f"result grid written to {out}")
     _run(main)
 

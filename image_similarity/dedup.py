@@ -13,8 +13,7 @@ from .data import list_images, load_image, hash_files, content_hash
 from .store import ModelDir, is_model_dir, DUP_THRESHOLD
 from .lsh import random_hyperplanes, as_vectors
 from .search import ImageSearch
-try: import numba
-except ImportError: numba = None
+from .jit import HAVE_NUMBA, njit, prange
 
 # %% auto #0
 __all__ = ['PLAN_COLUMNS', 'REPORT_COLUMNS', 'EDITS', 'PHASH_SAME', 'plan_tables', 'unit_rows', 'near_pairs', 'image_facts',
@@ -47,9 +46,8 @@ def _pairs_np(order, starts, ends, vecs, min_dot):
     cat = lambda x, t: np.concatenate(x).astype(t) if x else np.zeros(0, t)
     return cat(A, np.int64), cat(B, np.int64), cat(S, np.float32)
 
-if numba is not None:
-    from numba import prange
-    @numba.njit(parallel=True, fastmath=True, cache=True)
+if HAVE_NUMBA:
+    @njit(parallel=True, fastmath=True, cache=True)
     def _pairs_kernel(order, starts, ends, vecs, min_dot, blocks, cap):
         nb = len(blocks) - 1; dim = vecs.shape[1]
         A = np.empty((nb, cap), np.int64); B = np.empty((nb, cap), np.int64); S = np.empty((nb, cap), np.float32)
@@ -109,7 +107,7 @@ def near_pairs(x, # `[n, dim]` embeddings
     keys = np.empty((L, n), np.uint32); w = np.uint32(1) << np.arange(b, dtype=np.uint32)
     for i in range(0, n, batch):
         keys[:, i:i+batch] = (((v[i:i+batch] - mu) @ P.T > 0).reshape(-1, L, b) * w).sum(2, dtype=np.uint32).T
-    run = _pairs_nb if (backend or ('numba' if numba is not None else 'numpy')) == 'numba' else _pairs_np
+    run = _pairs_nb if (backend or ('numba' if HAVE_NUMBA else 'numpy')) == 'numba' else _pairs_np
     found = []
     for t in range(L):
         order = np.argsort(keys[t], kind='stable'); k = keys[t][order]

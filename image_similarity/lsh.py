@@ -10,11 +10,12 @@ import numpy as np
 from fastcore.basics import patch
 from .core import IndexFormatError, VectorError, atomic_write
 from .lsh_vectors import STORES, as_vectors, encode_vectors, decode_vectors, random_hyperplanes, pack_bits, hash_vectors
-from .lsh_kernels import numba, Stored, _search_np
+from .jit import HAVE_NUMBA, njit, prange, load
+from .lsh_kernels import Stored, _search_np
 from .lsh_adaptive import Plan, miss_radius, default_pool, _MISS, _DEEP, _REACH, _GAIN, _adaptive_np, _rounds_np
 from .lsh_cells import (Cells, CELLS_MIN, BLOCKED_MIN, default_cells, _SHORTLIST, _sq_norms, _nearest_np, _kmeans, _cells_np,
                                         _blas_threads, _centre_order, _blocked)
-if numba is not None:
+if HAVE_NUMBA:
     from image_similarity.lsh_kernels import _rerank, _search_nb, _search_nb_par
     from image_similarity.lsh_adaptive import _adaptive_nb, _adaptive_nb_par
     from image_similarity.lsh_cells import _assign, _cells_nb, _cells_nb_par
@@ -42,15 +43,15 @@ class LSHIndex:
         if metric not in ('cosine', 'euclidean'): raise VectorError(f"metric={metric!r}: use 'cosine' or 'euclidean'")
         if int(dim) < 1 or int(n_bits) < 1: raise VectorError(f"dim={dim}, n_bits={n_bits}: both must be >= 1")
         if backend not in ('auto', 'numba', 'numpy'): raise VectorError(f"backend={backend!r}: use 'auto', 'numba' or 'numpy'")
-        if backend == 'numba' and numba is None: raise VectorError("backend='numba' but numba is not installed")
+        if backend == 'numba' and not HAVE_NUMBA: raise VectorError("backend='numba' but numba is not installed")
         if store not in STORES: raise VectorError(f"store={store!r}: use one of {', '.join(map(repr, STORES))}")
         if n_cells is not None and not _is_count(n_cells, 0):
             raise VectorError(f"n_cells={n_cells!r}: use None, 0 or a positive integer")
         self.n_cells, self.centroids, self._csr = None if n_cells is None else int(n_cells), None, None
         self.dim, self.n_bits, self.metric, self.seed = int(dim), int(n_bits), metric, int(seed)
-        self.n_candidates, self.backend = n_candidates, ('numba' if numba is not None else 'numpy') if backend == 'auto' else backend
+        self.n_candidates, self.backend = n_candidates, ('numba' if HAVE_NUMBA else 'numpy') if backend == 'auto' else backend
         self._auto = backend == 'auto'
-        self.planes = random_hyperplanes(self.n_bits, self.dim, self.seed)
+        self._planes = None   # drawn on first use (`planes`): a loaded index brings its own
         self.mean = self.thresholds = None
         w = -(-self.n_bits // 64)
         self.store = store
@@ -58,6 +59,14 @@ class LSHIndex:
         self._scale = np.empty(0, np.float32); self._sqn = np.empty(0, np.float32); self._ids = np.empty(0, np.int64); self._n = 0
         self._cell = np.empty(0, np.int32)   # each row's cell (-1: not partitioned)
         self._lock, self._mapped = threading.RLock(), None   # writers take the lock; `_mapped`: (file, size, open file) when memory-mapped
+
+    @property
+    def planes(self) -> np.ndarray:
+        "`[n_bits, dim]` hyperplane normals: `random_hyperplanes(n_bits, dim, seed)`, drawn when first needed."
+        if self._planes is None: self._planes = random_hyperplanes(self.n_bits, self.dim, self.seed)
+        return self._planes
+    @planes.setter
+    def planes(self, v): self._planes = v
 
     def __len__(self): return self._n
     def __repr__(self):
@@ -317,7 +326,7 @@ def _adaptive(self:LSHIndex, q, k, miss=_MISS, pool=None, first=None, threads=No
     qc = hash_vectors(q, self.planes, self.mean, self.thresholds)
     projs = np.ascontiguousarray((q - self.mean) @ self.planes.T - self.thresholds, dtype=np.float32)
     par = self.backend == 'numba' and len(q) > 1 and threads != 1
-    if par and threads: numba.set_num_threads(threads)
+    if par and threads: load().set_num_threads(threads)
     if self.centroids is not None:
         fn = _cells_np if self.backend == 'numpy' else _cells_nb_par if par else _cells_nb
         out = []
@@ -363,7 +372,7 @@ def _fixed(self:LSHIndex, q, k, c, threads=None):
     par = len(q) > 1 and threads != 1
     fn = (_search_nb_par if par else _search_nb) if self.backend == 'numba' else None
     if fn is None or not _compiled(self, fn, len(q)): return _search_np(*args)
-    if par and threads: numba.set_num_threads(threads)
+    if par and threads: load().set_num_threads(threads)
     return fn(*args)
 
 

@@ -10,9 +10,9 @@ from functools import lru_cache
 import numpy as np
 from .core import VectorError
 from .lsh_vectors import decode_vectors
-from .lsh_kernels import numba, Stored, _dist_np
-if numba is not None:
-    from numba import prange
+from .jit import HAVE_NUMBA, njit, prange, load
+from .lsh_kernels import Stored, _dist_np
+if HAVE_NUMBA:
     from image_similarity.lsh_kernels import _popcount, _f32, _code_dist, _code_dist4, _sqnorm, _dot, _dist, _push
 
 # %% auto #0
@@ -125,8 +125,8 @@ class Pool(NamedTuple):
     ds:np.ndarray # `[space]` int32 Hamming distances
     pc:np.ndarray # `[space, words]` uint64 codes (kept, so that scoring needs no second trip to the index's memory)
 
-if numba is not None:
-    @numba.njit(cache=True, nogil=True)
+if HAVE_NUMBA:
+    @njit(cache=True, nogil=True)
     def _sample_radius(codes, q, want):
         "Hamming radius expected to hold about `want` codes, from a histogram of every 16th block of 64 codes."
         n, w = codes.shape; nb = w * 64 + 1
@@ -140,13 +140,13 @@ if numba is not None:
         while t < nb - 1 and (acc + h[t]) * n < want * seen: acc += h[t]; t += 1
         return t
 
-    @numba.njit(cache=True, nogil=True, inline='always')
+    @njit(cache=True, nogil=True, inline='always')
     def _put(pool, m, row, d, codes, i):
         "Pool entry `m`: storage row `row` at Hamming distance `d`, with its code (row `i` of `codes`)."
         pool.rows[m] = row; pool.ds[m] = d
         for j in range(codes.shape[1]): pool.pc[m, j] = codes[i, j]
 
-    @numba.njit(cache=True, nogil=True)
+    @njit(cache=True, nogil=True)
     def _emit(codes, q, t, lo, hi, pool, m):
         "Append the rows `lo:hi` within Hamming distance `t` from position `m`; the new `m`, or -1 when the pool ran out of room."
         w = codes.shape[1]; cap = len(pool.rows)
@@ -165,7 +165,7 @@ if numba is not None:
                     _put(pool, m, i, d, codes, i); m += 1
         return m
 
-    @numba.njit(cache=True, nogil=True, fastmath=True)
+    @njit(cache=True, nogil=True, fastmath=True)
     def _adc_table(proj):
         "T[b, v]: the asymmetric score of byte value `v` at code byte `b` (sum of +-proj over its 8 bits)."
         nb = -(-len(proj) // 8); T = np.zeros((nb, 256), np.float32)
@@ -177,7 +177,7 @@ if numba is not None:
                 T[b, v] = s
         return T
 
-    @numba.njit(cache=True, nogil=True, fastmath=True)
+    @njit(cache=True, nogil=True, fastmath=True)
     def _rounds(st, plan, pool, m, qv, proj):
         "The re-rank rounds over the first `m` codes of `pool` (ties go to the earlier in the pool). Distances, rows, re-ranked."
         k, first, most, mrad, deep = plan.k, plan.first, plan.most, plan.mrad, plan.deep
@@ -240,7 +240,7 @@ if numba is not None:
             e = cnt[h + 1]; c = min(max(first, e // _GAIN), most, e)
         return bd, bi, nr
 
-    @numba.njit(cache=True, nogil=True)
+    @njit(cache=True, nogil=True)
     def _pool_one(codes, q, want, pool):
         "Fill `pool` with the codes of one query (about `want`); returns how many."
         n = codes.shape[0]; t = _sample_radius(codes, q, want)
@@ -258,5 +258,5 @@ if numba is not None:
             D[qi] = bd; I[qi] = bi; stats[qi, 0] = nr; stats[qi, 1] = m
         return D, I, stats
 
-    _adaptive_nb = numba.njit(cache=True, nogil=True)(_adaptive_kernel)
-    _adaptive_nb_par = numba.njit(cache=True, nogil=True, parallel=True)(_adaptive_kernel)
+    _adaptive_nb = njit(cache=True, nogil=True)(_adaptive_kernel)
+    _adaptive_nb_par = njit(cache=True, nogil=True, parallel=True)(_adaptive_kernel)

@@ -8,10 +8,10 @@ import math, contextlib
 from typing import NamedTuple
 import numpy as np
 from .lsh_vectors import decode_vectors
-from .lsh_kernels import numba, Stored, _dist_np
+from .jit import HAVE_NUMBA, njit, prange, load
+from .lsh_kernels import Stored, _dist_np
 from .lsh_adaptive import Plan, Pool, _rounds_np
-if numba is not None:
-    from numba import prange
+if HAVE_NUMBA:
     from image_similarity.lsh_kernels import _popcount, _f32, _code_dist, _code_dist4, _sqnorm, _dot, _dist, _push
     from image_similarity.lsh_adaptive import _rounds, _put
 
@@ -74,8 +74,8 @@ def _cells_np(cells:Cells, st:Stored, plan:Plan, corders, gapss, qcodes, qvecs, 
     return D, I, stats
 
 # %% ../nbs/04e_lsh_cells.ipynb #1faac1cd
-if numba is not None:
-    @numba.njit(cache=True, nogil=True, fastmath=True)
+if HAVE_NUMBA:
+    @njit(cache=True, nogil=True, fastmath=True)
     def _assign(codes, st, C, ccodes, half, top, out):
         "`out[i]`: the nearest centre of stored row `i` among the `top` whose codes are Hamming-nearest to its code."
         n = codes.shape[0]; nc = C.shape[0]; top = min(top, nc)
@@ -94,7 +94,7 @@ if numba is not None:
                 if s > best: best = s; arg = c
             out[i] = arg
 
-    @numba.njit(cache=True, nogil=True)
+    @njit(cache=True, nogil=True)
     def _take(cells, c, q, pool, m):
         "Append cell `c` to the pool at position `m` (rows, Hamming distances to `q`, codes); the new `m`."
         ccodes, crow = cells.codes, cells.rows
@@ -105,7 +105,7 @@ if numba is not None:
             for j in range(cells.off[c], cells.off[c + 1]): _put(pool, m, crow[j], _code_dist(ccodes, j, q), ccodes, j); m += 1
         return m
 
-    @numba.njit(cache=True, nogil=True, fastmath=True)
+    @njit(cache=True, nogil=True, fastmath=True)
     def _kth_sq(st, qv, pool, m, k, first):
         "Squared distance (between unit vectors, for cosine) of the k-th nearest of the `first` Hamming-nearest pooled rows; inf if fewer than k."
         if m < k: return np.inf
@@ -116,7 +116,7 @@ if numba is not None:
             d[i] = max(np.float64(st.sqn[r]) - 2.0 * s + qq, 0.0) if st.euclid else max(2.0 - 2.0 * s, 0.0)
         return np.partition(d, k - 1)[k - 1]
 
-    @numba.njit(cache=True, nogil=True)
+    @njit(cache=True, nogil=True)
     def _cells_pool(cells, corder, gaps, q, st, plan, qv, pool):
         "Fill the pool of one query from the nearest cells (a first look of `plan.look` codes, then every cell within `plan.reach`); its size."
         nc = len(corder); m = 0; L = 0; off = cells.off
@@ -138,8 +138,8 @@ if numba is not None:
             D[qi] = bd; I[qi] = bi; stats[qi, 0] = nr; stats[qi, 1] = m
         return D, I, stats
 
-    _cells_nb = numba.njit(cache=True, nogil=True)(_cells_kernel)
-    _cells_nb_par = numba.njit(cache=True, nogil=True, parallel=True)(_cells_kernel)
+    _cells_nb = njit(cache=True, nogil=True)(_cells_kernel)
+    _cells_nb_par = njit(cache=True, nogil=True, parallel=True)(_cells_kernel)
 
 # %% ../nbs/04e_lsh_cells.ipynb #807c8463
 BLOCKED_MIN = 2    # queries per cell (on average) from which a batch is searched a cell at a time; see the benchmark
@@ -150,8 +150,8 @@ def _blas_threads(threads):
     except ImportError: threadpool_limits = None
     return threadpool_limits(threads) if threads and threadpool_limits else contextlib.nullcontext()
 
-if numba is not None:
-    @numba.njit(cache=True, nogil=True, fastmath=True)
+if HAVE_NUMBA:
+    @njit(cache=True, nogil=True, fastmath=True)
     def _cell_topk(s, r, st, qq, pd, pi):
         "`pd[i], pi[i]`: the k nearest of a cell's rows `r` for query `i`, from the dot products `s[i]` (ties by row)."
         k = pd.shape[1]
@@ -162,7 +162,7 @@ if numba is not None:
                 if d <= bd[k - 1]: _push(bd, bi, d, r[j])
             pd[i] = bd; pi[i] = bi
 
-    @numba.njit(cache=True, nogil=True, fastmath=True)
+    @njit(cache=True, nogil=True, fastmath=True)
     def _gather(st, r, out):
         "`out[i]`: stored row `r[i]` as float32 (one pass: the gather and the conversion from float16 or int8)."
         for i in range(len(r)):

@@ -8,10 +8,7 @@ import math
 from typing import NamedTuple
 import numpy as np
 from .lsh_vectors import decode_vectors
-try:
-    import numba
-    from llvmlite import ir as _ir
-except ImportError: numba = None
+from .jit import HAVE_NUMBA, njit, intrinsic, prange
 
 # %% auto #0
 __all__ = ['Stored']
@@ -49,56 +46,56 @@ def _search_np(codes, st:Stored, qcodes, qvecs, c, k):
     return D, I
 
 # %% ../nbs/04c_lsh_kernels.ipynb #5aa1028e
-if numba is not None:
-    from numba import types, prange
-    from numba.extending import intrinsic
+if HAVE_NUMBA:
 
     @intrinsic
     def _popcount(typingctx, x):
+        from numba import types     # these two run when a kernel calling them is compiled: numba is loaded by then
         def codegen(context, builder, sig, args): return builder.ctpop(args[0])
         return types.uint64(types.uint64), codegen
 
     @intrinsic
     def _f32(typingctx, x):
         "A stored element as float32: float32 as it is, int8 converted, uint16 read as the bits of an IEEE half."
+        from numba import types; from llvmlite import ir as _ir
         if x == types.float32: return types.float32(x), lambda context, builder, sig, args: args[0]
         if x == types.int8: return types.float32(x), lambda context, builder, sig, args: builder.sitofp(args[0], _ir.FloatType())
         if x == types.uint16:
             return types.float32(x), lambda context, builder, sig, args: builder.fpext(builder.bitcast(args[0], _ir.HalfType()), _ir.FloatType())
 
-    @numba.njit(cache=True, nogil=True, inline='always')
+    @njit(cache=True, nogil=True, inline='always')
     def _code_dist(codes, i, q):
         "Hamming distance between code `i` of `codes` and the code `q`, any number of 64-bit words."
         s = 0
         for j in range(codes.shape[1]): s += _popcount(codes[i, j] ^ q[j])
         return s
 
-    @numba.njit(cache=True, nogil=True, inline='always')
+    @njit(cache=True, nogil=True, inline='always')
     def _code_dist4(codes, i, q0, q1, q2, q3):
         "`_code_dist` unrolled for 256-bit codes (the default), the query's four words held in registers."
         return (_popcount(codes[i, 0] ^ q0) + _popcount(codes[i, 1] ^ q1)
                 + _popcount(codes[i, 2] ^ q2) + _popcount(codes[i, 3] ^ q3))
 
-    @numba.njit(cache=True, nogil=True, fastmath=True, inline='always')
+    @njit(cache=True, nogil=True, fastmath=True, inline='always')
     def _sqnorm(v):
         "`v @ v` in float32."
         s = np.float32(0)
         for j in range(len(v)): s += v[j] * v[j]
         return s
 
-    @numba.njit(cache=True, nogil=True, fastmath=True, inline='always')
+    @njit(cache=True, nogil=True, fastmath=True, inline='always')
     def _dot(st, r, v):
         "Stored row `r`, decoded (float16 or int8 to float32, times its scale), dotted with the float32 vector `v`."
         s = np.float32(0)
         for j in range(st.vecs.shape[1]): s += _f32(st.vecs[r, j]) * v[j]
         return s * st.scale[r]
 
-    @numba.njit(cache=True, nogil=True, fastmath=True, inline='always')
+    @njit(cache=True, nogil=True, fastmath=True, inline='always')
     def _dist(st, r, s, qq):
         "Distance of stored row `r` from its dot product `s` with a query of squared norm `qq`: Euclidean or cosine, float32."
         return np.float32(math.sqrt(max(st.sqn[r] - 2 * s + qq, np.float32(0)))) if st.euclid else np.float32(1) - s
 
-    @numba.njit(cache=True, nogil=True, inline='always')
+    @njit(cache=True, nogil=True, inline='always')
     def _push(bd, bi, d, row):
         "Insert `(d, row)` into the sorted top-k `bd, bi` (ties by row): the one top-k merge of every kernel."
         k = len(bd)
@@ -107,7 +104,7 @@ if numba is not None:
             while p > 0 and (bd[p - 1] > d or (bd[p - 1] == d and bi[p - 1] > row)): bd[p] = bd[p - 1]; bi[p] = bi[p - 1]; p -= 1
             bd[p] = d; bi[p] = row
 
-    @numba.njit(cache=True, nogil=True)
+    @njit(cache=True, nogil=True)
     def _hamming(codes, q, d):
         "Hamming distances from `q` to every code into `d` (uint16); unrolled for 1, 2 and 4 words."
         n, w = codes.shape
@@ -124,8 +121,8 @@ if numba is not None:
             for i in range(n): d[i] = _code_dist(codes, i, q)
 
 # %% ../nbs/04c_lsh_kernels.ipynb #7a480366
-if numba is not None:
-    @numba.njit(cache=True, nogil=True)
+if HAVE_NUMBA:
+    @njit(cache=True, nogil=True)
     def _histogram(d, nb):
         "Counts of each distance; four interleaved histograms avoid a store-to-load stall on repeated bins."
         h = np.zeros((4, nb), np.int64); n = len(d); i = 0
@@ -134,7 +131,7 @@ if numba is not None:
         while i < n: h[0, d[i]] += 1; i += 1
         return h.sum(0)
 
-    @numba.njit(cache=True, nogil=True)
+    @njit(cache=True, nogil=True)
     def _select(codes, q, c):
         "Rows of the `c` codes nearest to `q` in Hamming distance (ties by row), in row order."
         n, w = codes.shape
@@ -150,8 +147,8 @@ if numba is not None:
         return cand
 
 # %% ../nbs/04c_lsh_kernels.ipynb #26ab1fac
-if numba is not None:
-    @numba.njit(cache=True, nogil=True, fastmath=True)
+if HAVE_NUMBA:
+    @njit(cache=True, nogil=True, fastmath=True)
     def _rerank(st, cand, qv):
         "Exact distances (as `_dist`) from `qv` to the candidate rows."
         dist = np.empty(len(cand), np.float32); qq = _sqnorm(qv)
@@ -159,7 +156,7 @@ if numba is not None:
         return dist
 
 # %% ../nbs/04c_lsh_kernels.ipynb #b255d3de
-if numba is not None:
+if HAVE_NUMBA:
     def _search_kernel(codes, st, qcodes, qvecs, c, k):
         nq = len(qcodes)
         D = np.empty((nq, k), np.float32); I = np.empty((nq, k), np.int64)
@@ -170,5 +167,5 @@ if numba is not None:
             for j in range(k): D[qi, j] = dist[o[j]]; I[qi, j] = cand[o[j]]
         return D, I
 
-    _search_nb = numba.njit(cache=True, nogil=True, fastmath=True)(_search_kernel)
-    _search_nb_par = numba.njit(cache=True, nogil=True, fastmath=True, parallel=True)(_search_kernel)
+    _search_nb = njit(cache=True, nogil=True, fastmath=True)(_search_kernel)
+    _search_nb_par = njit(cache=True, nogil=True, fastmath=True, parallel=True)(_search_kernel)

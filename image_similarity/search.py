@@ -19,6 +19,16 @@ from .lsh import LSHIndex, index_for
 from .postprocess import expand_query, l2n
 
 # %% ../nbs/08_search.ipynb #5da19234
+class _RowOf:
+    "Index ids -> rows of the items: `pandas.Index(ids).get_indexer` (-1 for an id not held), in NumPy."
+    def __init__(self, ids:np.ndarray):
+        ids = np.asarray(ids, np.int64); self._order = np.argsort(ids, kind='stable'); self._sorted = ids[self._order]
+    def get_indexer(self, ids) -> np.ndarray:
+        ids = np.asarray(ids, np.int64)
+        if not len(self._sorted): return np.full(ids.shape, -1, np.int64)
+        p = np.minimum(np.searchsorted(self._sorted, ids), len(self._sorted) - 1)
+        return np.where(self._sorted[p] == ids, self._order[p], -1)
+
 class ImageSearch:
     "A model directory plus its LSH index: `query` images, `contains`, `sync`, `plot_results`."
     def __init__(self, model_dir, # A `ModelDir`, or the path of a model directory
@@ -32,13 +42,16 @@ class ImageSearch:
     def _open(self, md:ModelDir):
         self.model = md
         self.embedder = Embedder(md, *self._engine)
-        self.items, self.root = md.items, md.root
-        self.index = index_for(md.embeddings, md.items.id.to_numpy(), md.files.get('index.lsh'), f'{md.path}/index.lsh')
-        import pandas as pd
-        self._rows = pd.Index(self.items.id.to_numpy())   # index id -> row of `items`
+        self.root = md.root
+        self.index = index_for(md.embeddings, md.column('id'), md.files.get('index.lsh'), f'{md.path}/index.lsh')
+        self._rows = _RowOf(md.column('id'))   # index id -> row of `items`
         self.__dict__.pop('_split_ix', None)
 
-    def __len__(self): return len(self.items)
+    @property
+    def items(self):
+        "The model directory's items (a DataFrame: pandas is imported on first use, which a query does not need)."
+        return self.model.items
+    def __len__(self): return len(self.model.embeddings)
     def _vectors(self, ids) -> np.ndarray:
         "Unit-length stored embeddings of index ids."
         return l2n(self.model.embeddings[self._rows.get_indexer(ids)])
@@ -49,10 +62,34 @@ def _split_index(self:ImageSearch, split:str) -> LSHIndex:
     "An index of the items of one split (their ids), built on first use (milliseconds for 10k)."
     cache = self.__dict__.setdefault('_split_ix', {})
     if split not in cache:
-        rows = np.flatnonzero(self.items.split.to_numpy() == split)
-        if not len(rows): raise ImageSimilarityError(f"split={split!r}: no such split; the items have {sorted(set(self.items.split))}")
-        ix = LSHIndex(self.model.embeddings.shape[1]); ix.add(self.model.embeddings[rows], ids=self.items.id.to_numpy()[rows]); cache[split] = ix
+        splits = self.model.column('split'); rows = np.flatnonzero(splits == split)
+        if not len(rows): raise ImageSimilarityError(f"split={split!r}: no such split; the items have {sorted(set(splits))}")
+        ix = LSHIndex(self.model.embeddings.shape[1]); ix.add(self.model.embeddings[rows], ids=self.model.column('id')[rows]); cache[split] = ix
     return cache[split]
+
+def _nearest(self:ImageSearch, image, k:int, timeout:float, split, expand) -> tuple:
+    "`(ids, distances)` of the `k` results of `query`, in its order; distances to `image`, rounded to 4 places."
+    e = self.embedder([fetch_image(image, timeout)]).embeddings[0]
+    ix = self.index if split is None else _split_index(self, split)
+    n = self.embedder.post.expand if expand is None else int(expand)
+    d, ids = ix.search(e, max(k, n))
+    if n > 0 and len(ids):   # alpha-QE: search again from the query pulled towards its top n
+        _, ids = ix.search(expand_query(e, self._vectors(ids[:n]), 1 - d[:n]), k)
+        d = 1 - self._vectors(ids) @ l2n(e)                 # the distance to the image itself, not to the expanded query
+    else: d, ids = d[:k], ids[:k]
+    return ids, np.round(np.maximum(d.astype(float), 0), 4)   # no -0.000
+
+@patch
+def hits(self:ImageSearch, image, # Path, URL, bytes, array or PIL image (see `fetch_image`)
+         k:int=6, # Number of results
+         timeout:float=10, # For URLs
+         split:str|None=None, # As in `query`
+         expand:int|None=None, # As in `query`
+        ) -> list:
+    "`query`'s rows as a list of dicts (rank, path, label, distance, id), without pandas: what the CLI prints."
+    ids, d = _nearest(self, image, k, timeout, split, expand)
+    r = self._rows.get_indexer(ids); path, label = self.model.column('path')[r], self.model.column('label')[r]
+    return [dict(rank=i + 1, path=str(self.root/path[i]), label=str(label[i]), distance=float(d[i]), id=int(ids[i])) for i in range(len(ids))]
 
 @patch
 def query(self:ImageSearch, image, # Path, URL, bytes, array or PIL image (see `fetch_image`)
@@ -63,18 +100,10 @@ def query(self:ImageSearch, image, # Path, URL, bytes, array or PIL image (see `
           ):
     "Table of the `k` most similar gallery images: rank, path, label, distance (cosine, to `image`); `id` in the index."
     import pandas as pd
-    e = self.embedder([fetch_image(image, timeout)]).embeddings[0]
-    ix = self.index if split is None else _split_index(self, split)
-    n = self.embedder.post.expand if expand is None else int(expand)
-    d, ids = ix.search(e, max(k, n))
-    if n > 0 and len(ids):   # alpha-QE: search again from the query pulled towards its top n
-        _, ids = ix.search(expand_query(e, self._vectors(ids[:n]), 1 - d[:n]), k)
-        d = 1 - self._vectors(ids) @ l2n(e)                 # the distance to the image itself, not to the expanded query
-    else: d, ids = d[:k], ids[:k]
-    rows = self.items.iloc[self._rows.get_indexer(ids)]
-    return pd.DataFrame(dict(rank=np.arange(1, len(ids) + 1), path=[str(self.root/p) for p in rows.path],
-                             label=rows.label.to_numpy(), distance=np.round(np.maximum(d.astype(float), 0), 4),   # no -0.000
-                             id=ids))
+    ids, d = _nearest(self, image, k, timeout, split, expand)
+    r = self._rows.get_indexer(ids)
+    return pd.DataFrame(dict(rank=np.arange(1, len(ids) + 1), path=[str(self.root/p) for p in self.model.column('path')[r]],
+                             label=self.model.column('label')[r], distance=d, id=ids))
 
 # %% ../nbs/08_search.ipynb #1191fefe
 def _many(images) -> bool:
@@ -117,8 +146,9 @@ def contains(self:ImageSearch, image, # Anything `fetch_image` takes
             ) -> Match:
     "Is `image` (nearly) the same as an image of the collection? The nearest one and its distance."
     if threshold is None: threshold = self.dup_threshold
-    r = self.query(image, 1, timeout, expand=0).iloc[0]   # the nearest image itself, not the expanded query's
-    return Match(bool(r.distance <= threshold), float(r.distance), r.path, r.label)
+    hit = self.hits(image, 1, timeout, expand=0)   # the nearest image itself, not the expanded query's
+    if not hit: raise ImageSimilarityError(f"{self.model.path}: holds no images")
+    r = hit[0]; return Match(r['distance'] <= threshold, r['distance'], r['path'], r['label'])
 
 # %% ../nbs/08_search.ipynb #9041ee1e
 def _write(self:ImageSearch, files_of, rehash:bool, root=None, progress:bool=False) -> dict:

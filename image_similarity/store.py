@@ -4,7 +4,8 @@
 
 # %% ../nbs/03_store.ipynb #c9b8a95d
 from __future__ import annotations
-import os, io, re, json, time, hashlib, shutil, tempfile, platform, contextlib
+import os, io, re, csv, json, time, hashlib, shutil, tempfile, platform, contextlib
+from typing import NamedTuple
 from dataclasses import dataclass, field
 from pathlib import Path
 import numpy as np
@@ -13,7 +14,7 @@ from .core import ImageSimilarityError, IndexFormatError, _umask
 from .data import ImageSpec
 
 # %% auto #0
-__all__ = ['FORMAT_VERSION', 'LAZY_FILES', 'DUP_THRESHOLD', 'canonical', 'versions', 'ModelDir', 'is_model_dir',
+__all__ = ['FORMAT_VERSION', 'LAZY_FILES', 'DUP_THRESHOLD', 'canonical', 'versions', 'ModelDir', 'ItemsCSV', 'is_model_dir',
            'check_replaceable', 'partial_dir', 'build_lock', 'model_kind']
 
 # %% ../nbs/03_store.ipynb #3a659c8c
@@ -46,21 +47,24 @@ def versions() -> dict:
 class ModelDir:
     "A model directory in memory: config, info, items, embeddings and the other files' verified bytes."
     config:dict # What the result depends on (data, backbone, spec, settings): a build is reused when equal
-    items:object # DataFrame, one row per image: path (relative to `config['data_path']`), label, split, id (in the index), content (hash)
+    items:object # DataFrame, one row per image: path (relative to `config['data_path']`), label, split, id (in the index), content (hash); see `column`
     embeddings:np.ndarray # `[n, d]` float32, one row per item
     files:dict # Other files, `{name: bytes}`; `None` for a lazy file not read yet
     info:dict=field(default_factory=dict) # Facts about the build (classes, accuracy, timings, versions, ...)
     path:Path|None=None # Where it was loaded from or saved to
     sha256:dict=field(default_factory=dict) # Checksums of the files, as in meta.json
-    def __post_init__(self):
-        self.config = canonical(self.config)
-        if 'id' not in self.items: self.items = self.items.assign(id=np.arange(len(self.items)))   # new items: the row is the id
+    def __post_init__(self): self.config = canonical(self.config)
     @property
     def spec(self) -> ImageSpec: return ImageSpec(**self.config['spec'])
     @property
     def root(self) -> Path: return Path(self.config['data_path'])
     def __repr__(self):
-        return f"ModelDir({self.path}, {len(self.items):,} items, {self.config.get('backbone')}, files: {', '.join(sorted(self.files))})"
+        return f"ModelDir({self.path}, {len(self.embeddings):,} items, {self.config.get('backbone')}, files: {', '.join(sorted(self.files))})"
+
+    def column(self, name:str) -> np.ndarray:
+        "One column of the items: 'path', 'label', 'split' (str) or 'id' (int64), read without pandas when the table is not needed."
+        if self._items is None and name in self._csv.cols: return self._csv.cols[name]
+        return self.items[name].to_numpy()
 
     def read(self, name:str) -> bytes:
         "The verified bytes of file `name` (a lazy file is read from disk now)."
@@ -69,6 +73,25 @@ class ModelDir:
         b = _read(self.path/name)
         if _sha(b) != self.sha256[name]: raise IndexFormatError(f"{self.path/name}: corrupted (checksum mismatch)")
         return b
+
+class ItemsCSV(NamedTuple):
+    "items.csv as `load` read it: the bytes, and the columns a query needs, parsed without pandas."
+    raw:bytes # The file
+    cols:dict # 'path', 'label', 'split': object arrays of str; 'id': int64
+
+def _get_items(self:ModelDir):
+    if self._items is None:     # the first use of the table: pandas parses the same bytes
+        import pandas as pd
+        it = pd.read_csv(io.BytesIO(self._csv.raw), dtype={c: str for c in ('path', 'label', 'split', 'content')}, keep_default_na=False)
+        if 'id' not in it: it.insert(3, 'id', self._csv.cols['id'])      # written before ids existed: the row is the id
+        self._items = it
+    return self._items
+
+def _set_items(self:ModelDir, v):
+    if isinstance(v, ItemsCSV): self._items, self._csv = None, v
+    else: self._items, self._csv = (v if 'id' in v else v.assign(id=np.arange(len(v)))), None   # new items: the row is the id
+
+ModelDir.items = property(_get_items, _set_items, doc="The items table (a DataFrame, made from items.csv on first use).")
 
 # %% ../nbs/03_store.ipynb #46077775
 def is_model_dir(path) -> bool:
@@ -157,19 +180,27 @@ def _from_v1(m:dict) -> tuple[dict, dict]:
     info = {k: m[k] for k in ('classes', 'valid_accuracy', 'skipped', 'created', 'versions') if k in m}
     return config, info
 
-def _check_items(d:Path, items):
-    "Items must be relative paths inside the image folder: results and plots never read anything else."
-    if list(items.columns[:3]) != ['path', 'label', 'split']: raise IndexFormatError(f"{d/'items.csv'}: columns {list(items.columns)}, expected path, label, split")
-    p = items.path.astype(str)                      # posix paths, as `save` writes them: absolute, or with a '..' part
-    bad = p[p.str.startswith('/') | p.str.contains(r'(?:^|/)\.\.(?:/|$)', regex=True)].tolist()
-    if bad: raise IndexFormatError(f"{d/'items.csv'}: {len(bad)} path(s) outside the image folder, e.g. {bad[0]!r}")
-    if 'id' not in items: items.insert(3, 'id', np.arange(len(items)))   # written before ids existed: the row is the id
-    if items.id.dtype.kind not in 'iu' or items.id.duplicated().any() or (len(items) and items.id.min() < 0):
-        raise IndexFormatError(f"{d/'items.csv'}: the id column must hold distinct whole numbers >= 0")
+def _parse_items(d:Path, raw:bytes) -> ItemsCSV:
+    "Parse items.csv (the csv module: no pandas) and check it: path, label, split first, paths inside the image folder, ids distinct whole numbers >= 0."
+    f = d/'items.csv'
+    try: rows = list(csv.reader(io.StringIO(raw.decode('utf-8'), newline='')))
+    except (UnicodeDecodeError, csv.Error) as e: raise IndexFormatError(f"{f}: cannot be read ({type(e).__name__}: {e})") from None
+    head, body = (rows[0] if rows else []), [r for r in rows[1:] if r]
+    if head[:3] != ['path', 'label', 'split']: raise IndexFormatError(f"{f}: columns {head}, expected path, label, split")
+    if (bad := next((i for i, r in enumerate(body) if len(r) != len(head)), None)) is not None:
+        raise IndexFormatError(f"{f}: line {bad + 2} has {len(body[bad])} fields, the header {len(head)}")
+    def col(name): j = head.index(name); return np.array([r[j] for r in body], dtype=object)
+    cols = {c: col(c) for c in ('path', 'label', 'split')}
+    out = [p for p in cols['path'] if p.startswith('/') or re.search(r'(?:^|/)\.\.(?:/|$)', p)]   # absolute, or with a '..' part
+    if out: raise IndexFormatError(f"{f}: {len(out)} path(s) outside the image folder, e.g. {out[0]!r}")
+    try: ids = np.array([int(x) for x in col('id')], np.int64) if 'id' in head else np.arange(len(body))
+    except ValueError: ids = None
+    if ids is None or len(np.unique(ids)) != len(ids) or (len(ids) and ids.min() < 0):
+        raise IndexFormatError(f"{f}: the id column must hold distinct whole numbers >= 0")
+    return ItemsCSV(raw, dict(cols, id=ids))
 
 def _load_once(d:Path, verify:bool) -> tuple[ModelDir, bytes]:
     "Read every file once into memory, each checked against meta.json: a consistent snapshot."
-    import pandas as pd
     if not (d/'meta.json').exists(): raise IndexFormatError(f"{d}: not a model directory (no meta.json)")
     raw = _read(d/'meta.json')
     try: meta = json.loads(raw)
@@ -190,13 +221,11 @@ def _load_once(d:Path, verify:bool) -> tuple[ModelDir, bytes]:
         b = _read(d/f)
         if verify and _sha(b) != h: raise IndexFormatError(f"{d/f}: corrupted (checksum mismatch)")
         blobs[f] = b
-    try:   # every label a string ('NA' and '' included: an unlabelled collection has empty labels)
-        emb = np.load(io.BytesIO(blobs.pop('embeddings.npy')))
-        items = pd.read_csv(io.BytesIO(blobs.pop('items.csv')), dtype={c: str for c in ('path', 'label', 'split', 'content')}, keep_default_na=False)
-    except Exception as e: raise IndexFormatError(f"{d}: cannot read embeddings.npy/items.csv ({type(e).__name__}: {e})") from None
-    if emb.ndim != 2 or emb.dtype != np.float32 or len(emb) != len(items):
-        raise IndexFormatError(f"{d}: embeddings of shape {emb.shape} ({emb.dtype}) for {len(items)} items")
-    _check_items(d, items)
+    try: emb = np.load(io.BytesIO(blobs.pop('embeddings.npy')))
+    except Exception as e: raise IndexFormatError(f"{d}: cannot read embeddings.npy ({type(e).__name__}: {e})") from None
+    items = _parse_items(d, blobs.pop('items.csv'))    # every label a string ('NA' and '' too: an unlabelled collection has empty ones)
+    if emb.ndim != 2 or emb.dtype != np.float32 or len(emb) != len(items.cols['id']):
+        raise IndexFormatError(f"{d}: embeddings of shape {emb.shape} ({emb.dtype}) for {len(items.cols['id'])} items")
     try:
         config, info = _from_v1(meta) if version == 1 else (meta['config'], meta['info'])
         md = ModelDir(config, items, emb, blobs, info, d, sha); md.spec; md.root   # the spec must be valid
