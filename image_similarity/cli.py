@@ -18,6 +18,14 @@ def _parser(prog, doc, options):
         p.add_argument(*names, **kw)
     return p
 
+def _model_dir(path:str, default:str) -> str:
+    "`path`, or an error that says so when it is the default (relative to the current folder) and nothing is there."
+    if path == default and not (Path(path)/'meta.json').is_file():
+        from image_similarity.core import ImageSimilarityError
+        raise ImageSimilarityError(f"{path}: no model directory here; it is the default, relative to the current folder ({Path.cwd()}). "
+                                   f"Build one with `image_similarity_build --model-dir {path}` or give --model-dir")
+    return path
+
 def _run(main):
     "Run `main()` with library warnings silenced and user errors as one line on stderr (exit status 2)."
     warnings.filterwarnings('ignore')
@@ -30,7 +38,7 @@ def image_similarity_build(argv=None, # Arguments (default: the command line)
                           ):
     "Build the image-similarity model directory: data -> fast training -> embeddings -> LSH index."
     from image_similarity.settings import cli_options      # the build settings' options, defaults and help (light: no torch)
-    a = _parser('image_similarity_build', image_similarity_build.__doc__, [
+    p = _parser('image_similarity_build', image_similarity_build.__doc__, [
         (['--data-path'], dict(help='folder of class folders (default: Caltech-101 via fastai untar_data)')),
         (['--model-dir', '--out-dir'], dict(default='models/caltech101', help='model directory to write (default: %(default)s)')),
         *cli_options(),
@@ -41,12 +49,12 @@ def image_similarity_build(argv=None, # Arguments (default: the command line)
         (['--remove'], dict(nargs='+', metavar='IMAGE', help='remove these images from the model directory')),
         (['--chunk'], dict(type=int, default=1000, help='images per saved chunk: a killed build resumes from the last one (default: %(default)s)')),
         (['--force'], dict(action='store_true', help='rebuild (and retrain) even when the model directory is up to date')),
-    ]).parse_args(argv)
+    ]); a = p.parse_args(argv)
     def main():
         tty = sys.stdout.isatty()
         if a.add or a.remove:
             from image_similarity.search import ImageSearch
-            s = ImageSearch(a.model_dir)
+            s = ImageSearch(_model_dir(a.model_dir, p.get_default('model_dir')))
             r = s.change(add=a.add or (), remove=a.remove or ())      # one update: all or nothing
             print(f"{r['added']} added, {r['changed']} changed, {r['removed']} removed"
                   + (f", {len(r['skipped'])} unreadable skipped ({'; '.join(r['skipped'][:3])})" if r['skipped'] else '')
@@ -100,7 +108,7 @@ def find_similar_images(argv=None, # Arguments (default: the command line)
         from image_similarity.data import fetch_image
         from image_similarity.search import ImageSearch, plot_grid
         img = fetch_image(image)                                    # fetched once, first: a bad image is refused before the model loads
-        s = ImageSearch(a.input_path)
+        s = ImageSearch(_model_dir(a.input_path, p.get_default('input_path')))
         if a.check:
             m = s.contains(img, *([a.threshold] if a.threshold is not None else []))
             print(f"{'found' if m.found else 'not found'}: nearest {m.path}{f' ({m.label})' if m.label else ''}, distance {m.distance:.4f}")

@@ -179,8 +179,11 @@ def _source(source, model_dir=None, progress:bool=False) -> ImageSearch:
     if is_model_dir(p): return ImageSearch(p)
     if not p.is_dir(): raise ImageSimilarityError(f"{source}: neither a model directory nor a folder of images")
     from image_similarity.pipeline import build
-    if model_dir is None: model_dir = Path(tempfile.mkdtemp(prefix='image_similarity_dedup_'))/'model'
-    return ImageSearch(build(p, model_dir, labels='none', progress=progress))
+    if model_dir is not None: return ImageSearch(build(p, model_dir, labels='none', progress=progress))
+    with tempfile.TemporaryDirectory(prefix='image_similarity_dedup_') as t:   # nothing is left behind
+        s = ImageSearch(build(p, Path(t)/'model', labels='none', progress=progress))
+    s.model.path = None              # it lives in memory only now (its files were read when it was opened)
+    return s
 
 def _content(s:ImageSearch) -> np.ndarray:
     "File hash of every item: the stored `content`, or computed for a directory written before it was stored."
@@ -224,7 +227,7 @@ def find_duplicates(source, # `ImageSearch`, `ModelDir`, model directory, or a f
     df = facts.assign(label=it.label.fillna('').to_numpy(), _c=comp, _n=size[comp])
     df = df[df._n > 1]
     cols = ['group', 'path', 'keep', 'distance', 'match', 'label', 'width', 'height', 'bytes']
-    attrs = dict(threshold=float(threshold), n_images=n, model_dir=str(s.model.path), skipped=list(s.model.info.get('skipped') or []))
+    attrs = dict(threshold=float(threshold), n_images=n, model_dir=None if s.model.path is None else str(s.model.path), skipped=list(s.model.info.get('skipped') or []))
     if not len(df):
         empty = pd.DataFrame(columns=cols).astype({'keep': bool}); empty.attrs = attrs
         return empty
@@ -454,6 +457,7 @@ def calibrate_threshold(source, # `ImageSearch`, model directory, or folder
     if save:
         from image_similarity.store import build_lock
         path, stored = s.model.path, {k: v for k, v in res.items() if k != 'curve'}
+        if path is None: raise ImageSimilarityError(f"{source}: save=True needs a model directory (a folder is embedded into a temporary one); build one first")
         with build_lock(path):
             md = ModelDir.load(path)     # as it is now: an image another process added since `s` was opened stays
             if md.sha256.get('model.onnx') != s.model.sha256.get('model.onnx'):
