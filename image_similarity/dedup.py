@@ -12,7 +12,7 @@ from .core import ImageSimilarityError, atomic_write
 from .data import list_images, load_image, hash_files, content_hash
 from .store import ModelDir, is_model_dir, DUP_THRESHOLD
 from .lsh import random_hyperplanes, as_vectors
-from .search import ImageSearch
+from .search import ImageSearch, _shown_once
 from .jit import HAVE_NUMBA, njit, prange
 
 # %% auto #0
@@ -493,4 +493,4 @@ def plot_groups(dups, # `find_duplicates`'s result
         ax[0].text(-0.1, 0.5, f"group {g}\n{len(r)} images", transform=ax[0].transAxes, ha='right', va='center', fontsize=8)
     fig.tight_layout()
     if save: fig.savefig(save, dpi=100, bbox_inches='tight')
-    return fig
+    return _shown_once(fig)

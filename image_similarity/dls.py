@@ -8,7 +8,9 @@ import warnings
 from functools import partial
 from pathlib import Path
 from fastcore.foundation import L
-from fastai.vision.core import PILImage
+with warnings.catch_warnings():   # fastai.layers decorates with torch.jit.script, which torch 2.14 deprecates: noise, not ours
+    warnings.filterwarnings('ignore', message='`torch.jit.script` is deprecated', category=FutureWarning)
+    from fastai.vision.core import PILImage
 from .core import DatasetError
 from .data import caltech101, list_images, scan_images, folder_label, LabelOf, ImageSpec, load_image
 

@@ -224,6 +224,19 @@ def plot_grid(query_image, # The query: a PIL image (or anything `fetch_image` t
     if save:
         try: Path(save).parent.mkdir(parents=True, exist_ok=True); fig.savefig(save, dpi=80)
         except (ValueError, OSError) as e: plt.close(fig); raise ImageSimilarityError(f"{save}: cannot write the result grid ({e})") from None
+    return _shown_once(fig)
+
+def _shown_once(fig):
+    "`fig`, drawn once per notebook cell: the inline backend displays open figures when a cell ends, as it displays a cell's value."
+    def _ipython_display_():
+        import io
+        from IPython import get_ipython
+        from IPython.display import display, Image
+        cell = getattr(get_ipython(), 'execution_count', None)
+        if cell is not None and fig.__dict__.get('_drawn_in') == cell: return   # drawn in this cell already
+        fig._drawn_in = cell
+        b = io.BytesIO(); fig.savefig(b, format='png', bbox_inches='tight'); display(Image(b.getvalue()))
+    fig._ipython_display_ = _ipython_display_
     return fig
 
 @patch
@@ -243,5 +256,4 @@ class Plotted(NamedTuple):
     results:object # The table `query` returns
     def _ipython_display_(self):
         from IPython.display import display
-        display(self.results)
-
+        display(self.fig); display(self.results)     # the grid (once: see `_shown_once`), then the table
