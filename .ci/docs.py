@@ -15,20 +15,31 @@ DOC_HOST = 'https://image-similarity.invalid/'
 
 def sh(*cmd): subprocess.run(cmd, cwd=ROOT, check=True)
 
+def _resolve(name:str, module:str):
+    "The object `name` (`f`, `Cls`, `Cls.meth`) of `module`; `None` if it cannot be found."
+    try:
+        obj = getattr(importlib.import_module(module), name.split('.')[0])
+        for part in name.split('.')[1:]: obj = getattr(obj, part)
+        return obj
+    except Exception: return None
+
 def docments_table(name:str, module:str) -> str:
     "HTML table of an exported object's parameters (type, default, docment) and return type."
     from fastcore.docments import docments
-    obj = getattr(importlib.import_module(module), name.split('.')[0])
-    for part in name.split('.')[1:]: obj = getattr(obj, part)
-    f = obj.__init__ if inspect.isclass(obj) else obj
-    try: d = docments(f, full=True)
-    except Exception: return ''
+    obj = _resolve(name, module)
+    if obj is None: return ''
+    if _is_namedtuple(obj): d = _namedtuple_docments(obj)
+    else:
+        f = obj.__init__ if inspect.isclass(obj) else obj
+        try: d = docments(f, full=True)
+        except Exception: return ''
     code = lambda t: f'<code>{html.escape(t)}</code>' if t else ''                     # no empty grey boxes
     md = lambda t: re.sub(r'`([^`]+)`', r'<code>\1</code>', html.escape(t or ''))      # docments' backticks as code
     rows = []
     for k, v in d.items():
         if k in ('self', 'cls') or k.startswith('_'): continue                         # private parameters are not API
         anno = '' if v['anno'] is inspect._empty else getattr(v['anno'], '__name__', str(v['anno']))
+        if anno == 'NoneType': anno = ''                                                 # docments' guess from a None default: no type
         dflt = v['default']
         default = '' if dflt is inspect._empty else (dflt.__name__ if inspect.isclass(dflt) or callable(dflt) else repr(dflt))
         if k == 'return':
@@ -38,6 +49,30 @@ def docments_table(name:str, module:str) -> str:
     if not rows: return ''
     return ('<table class="docments"><thead><tr><th></th><th>Type</th><th>Default</th><th>Details</th></tr></thead><tbody>'
             + ''.join(rows) + '</tbody></table>')
+
+def _is_namedtuple(obj) -> bool: return inspect.isclass(obj) and issubclass(obj, tuple) and hasattr(obj, '_fields')
+
+def _namedtuple_docments(obj) -> dict:
+    "docments of a NamedTuple's fields (`name:type # docment` lines of its class body), as `docments(full=True)` gives them."
+    src = inspect.getsource(obj); anns = getattr(obj, '__annotations__', {})
+    out = {}
+    for f in obj._fields:
+        m = re.search(rf'^\s*{f}\s*:[^#\n]*#\s*(.*)$', src, re.M)
+        a = anns.get(f, inspect._empty)
+        out[f] = dict(anno=a, default=obj._field_defaults.get(f, inspect._empty), docment=m[1].strip() if m else None)
+    return out
+
+def bare_signature(md:str, obj=None) -> str:
+    "The signature block without the docments comments (the table below has them, raw markdown links and all): short lines."
+    def fix(m):
+        body = m[2]
+        if obj is not None and _is_namedtuple(obj):      # tuple's own (*args, **kwargs) is not what it takes
+            body = f"class {obj.__name__}(" + ', '.join(str(p) for p in inspect.signature(obj).parameters.values()) + ")"
+        elif inspect.isclass(obj) and '*args, **kwargs' in body:   # an exception, a dict: what it is, not tuple/dict's arguments
+            body = f"class {obj.__name__}({', '.join(b.__name__ for b in obj.__bases__)})"
+        lines = [re.sub(r':\s*NoneType(?=\s*=)', '', re.sub(r'\s+#.*$', '', l)) for l in body.split('\n')]   # no guessed NoneType
+        return m[1] + '\n'.join(lines) + m[3]
+    return re.sub(r'(```python\n)(.*?)(\n```)', fix, md, count=1, flags=re.S)
 
 def local_links(s:str) -> str:
     s = s.replace(DOC_HOST, '')
@@ -68,7 +103,7 @@ def convert(nb_path:Path, module_of:dict) -> tuple:
         if m:   # an API entry: the rendered markdown, the source link as HTML, plus the docments table
             md = ''.join(''.join(o['data']['text/markdown']) for o in c.get('outputs', []) if 'text/markdown' in o.get('data', {}))
             md = re.sub(r'\[source\]\((.*?)\)\{[^}]*\}', lambda m: f'<a class="source-link" href="{m[1]}">source</a>', md)
-            md = local_links(md)
+            md = bare_signature(local_links(md), _resolve(m[1], module_of.get(nb_path.stem, '')))
             tbl = docments_table(m[1], module_of.get(nb_path.stem, ''))
             cells.append(dict(cell_type='markdown', metadata={}, source=md + ('\n\n' + tbl if tbl else '')))
             continue
@@ -116,8 +151,12 @@ def main():
     if (ROOT/'nbs'/'images').is_dir(): shutil.copytree(ROOT/'nbs'/'images', SRC/'images')
     shutil.copytree(ROOT/'image_similarity', SRC/'source', ignore=shutil.ignore_patterns('__pycache__', '_modidx.py'))
     (SRC/'assets').mkdir(exist_ok=True)
+    d = '.jp-RenderedHTMLCommon table.docments'   # beats jupyterlab's own table rules, which the page loads after ours
     (SRC/'assets'/'extra.css').write_text(
-        'a.source-link{float:right;font-size:.8em}\ntable.docments{font-size:.8em}\n'
+        'a.source-link{float:right;font-size:.8em}\n'
+        f'{d}{{font-size:.8em;table-layout:fixed;width:100%}}\n'          # as wide as the page's text, never wider
+        f'{d} td,{d} td code{{white-space:normal;overflow-wrap:anywhere}}\n'
+        + ''.join(f'{d} th:nth-child({i + 1}){{width:{w}%}}' for i, w in enumerate((18, 17, 15, 50))) + '\n'
         '.jp-InputPrompt,.jp-OutputPrompt,.jp-InputArea-prompt,.jp-OutputArea-prompt{display:none !important}\n'
         '.jp-OutputArea-output img{max-width:100%;height:auto}\n.jp-OutputArea-output{overflow-x:auto}\n')
     mk = dict(site_name=cfg['title'], site_description=cfg['description'], docs_dir=str(SRC), site_dir=str(OUT),

@@ -59,6 +59,15 @@ def main():
             noise = page.eval_on_selector_all('.jp-OutputArea-output', """els => els.filter(e =>
                 e.getAttribute('data-mime-type') === 'application/vnd.jupyter.stderr' || /Warning[:(]|\\r|\u2588/.test(e.innerText)).length""")
             if noise: problems.append(f'{pg}: {noise} output block(s) with warnings or progress bars')
+            # what the screenshots taught: a parameter table wider than the text is cut off at the right edge; a signature
+            # carries no docments comments (raw markdown links), no guessed NoneType and no tuple's (*args, **kwargs)
+            wide = page.eval_on_selector_all('table.docments', """els => els.filter(t =>
+                t.getBoundingClientRect().width > t.parentElement.getBoundingClientRect().width + 1).length""")
+            if wide: problems.append(f'{pg}: {wide} parameter table(s) wider than the page text (cut off)')
+            sigs = page.eval_on_selector_all('h3 + div.highlight pre, h4 + div.highlight pre', 'els => els.map(e => e.innerText)')
+            for sig in sigs:
+                if '# ' in sig or 'NoneType' in sig or '*args, **kwargs' in sig:
+                    problems.append(f'{pg}: signature with comments, NoneType or (*args, **kwargs): {sig.splitlines()[0][:60]}')
             stem = pg[:-5]
             for name in API_SAMPLE.get(stem, []):
                 if not page.query_selector(f'h3:has-text("{name}"), h4:has-text("{name}")'):
