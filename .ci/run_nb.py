@@ -6,7 +6,7 @@ Cells flagged with a test flag of settings.ini's `tst_flags` (slow, gpu, browser
 skipped, as `nbdev_test` skips them; so are `#| eval: false` cells. The kernel is ipykernel with its asyncio loop
 running, as in JupyterLab (nbdev_test's execnb has none). With --save the fresh outputs are written back, so that the docs show
 them; skipped cells keep the outputs they had; stderr streams and progress bars are dropped from all."""
-import argparse, configparser, re, sys
+import argparse, configparser, os, re, sys
 from pathlib import Path
 import nbformat
 from nbclient import NotebookClient
@@ -37,6 +37,7 @@ def main():
         flags = set(re.findall(r'^#\|\s*(\w+)\s*$', c.source, re.M))
         if flags & skip or re.search(r'^#\|\s*eval:\s*false', c.source, re.M): continue
         run.cells.append(nbformat.v4.new_code_cell(c.source)); where.append(i)
+    os.environ['IN_TEST'] = '1'   # as nbdev_test sets it: the kernel inherits it (10_app runs its tests only then)
     client = NotebookClient(run, timeout=a.timeout, kernel_name='python3', resources={'metadata': {'path': str(path.parent)}})
     try: client.execute()
     except CellExecutionError as e:

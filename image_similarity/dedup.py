@@ -171,6 +171,11 @@ def _components(n:int, a, b) -> np.ndarray:
     g = coo_matrix((np.ones(len(a), np.int8), (np.asarray(a, np.int64), np.asarray(b, np.int64))), shape=(n, n))
     return connected_components(g, directed=False)[1]
 
+def _watched() -> bool:
+    "Does someone watch: a notebook (an IPython kernel) or a terminal?"
+    import sys
+    return 'ipykernel' in sys.modules or sys.stderr.isatty()
+
 def _source(source, model_dir=None, progress:bool=False) -> ImageSearch:
     "An `ImageSearch` from an `ImageSearch`, a `ModelDir`, a model directory, or a folder (embedded without labels)."
     if isinstance(source, ImageSearch): return source
@@ -199,12 +204,12 @@ def find_duplicates(source, # `ImageSearch`, `ModelDir`, model directory, or a f
                     model_dir=None, # For a folder: where to write its model directory (default: a temporary one)
                     recall:float=0.99, # `near_pairs` recall at the threshold
                     grouping:str='stars', # 'stars' (every member near its group's centre) or 'components' (chains too)
-                    progress:bool=False, # Progress while a folder is embedded
+                    progress:bool|None=None, # Progress bars while a folder is embedded; `None`: when someone watches (a notebook, a terminal)
                    ):
     "Groups of (near-)identical images: group, path, keep, distance to the kept copy, match, label, size. Largest groups first."
     import pandas as pd
     if grouping not in ('stars', 'components'): raise ImageSimilarityError(f"grouping={grouping!r}: 'stars' or 'components'")
-    s = _source(source, model_dir, progress)
+    s = _source(source, model_dir, _watched() if progress is None else progress)
     if threshold is None: threshold = s.dup_threshold
     it = s.items.reset_index(drop=True); n = len(it)
     facts = image_facts([s.root/p for p in it.path], pixels, file_hash=_content(s))   # the stored hashes: no file read twice
