@@ -9,6 +9,7 @@ __all__ = ['thumbnail', 'SearchApp']
 import io, os, time, html, threading
 from concurrent.futures import Future
 from pathlib import Path
+import numpy as np
 import ipywidgets as W
 from PIL import Image
 from .core import ImageSimilarityError
@@ -24,6 +25,21 @@ def thumbnail(img, # Anything `fetch_image` takes
     im = fetch_image(img); im.thumbnail((size, size))
     b = io.BytesIO(); im.save(b, format='JPEG', quality=85); return b.getvalue()
 
+def _gallery_rows(labels, # Label of each item ('' when unlabelled)
+                 splits, # Split of each item
+                 n:int, # At most this many
+                ) -> list:
+    "Rows the picker offers: validation images (all, if there are none), the first two of each class (unlabelled: the first ones)."
+    rows = np.flatnonzero(splits == 'valid')
+    if not len(rows): rows = np.arange(len(splits))
+    if (labels[rows] != '').any():
+        count, keep = {}, []
+        for r in rows:
+            count[labels[r]] = count.get(labels[r], 0) + 1
+            if count[labels[r]] <= 2: keep.append(r)
+        rows = keep
+    return [int(r) for r in rows[:n]]
+
 class SearchApp(W.VBox):
     "ipywidgets front end of an `ImageSearch`: upload, URL or gallery pick; k slider; result thumbnails."
     def __init__(self, search, # An `ImageSearch` or the path of a model directory
@@ -37,10 +53,9 @@ class SearchApp(W.VBox):
         self.upload = W.FileUpload(accept='image/*', multiple=False, description='Upload')
         self.url = W.Text(placeholder='https://... or a file in the gallery folder', layout=W.Layout(width='420px'), continuous_update=False)
         self.url_btn = W.Button(description='Search URL')
-        it = self.search.items
-        valid = it[it.split == 'valid'] if (it.split == 'valid').any() else it
-        pick = (valid.groupby('label').head(2) if (valid.label != '').any() else valid).head(n_gallery)   # unlabelled: the first ones
-        self.gallery = W.Dropdown(options=[('pick a gallery image', '')] + [(p, str(self.search.root/p)) for p in pick.path],
+        paths = self.search.model.column('path')     # the columns, not the table: the page needs no pandas
+        self.gallery = W.Dropdown(options=[('pick a gallery image', '')] + [(paths[r], str(self.search.root/paths[r])) for r in
+                                  _gallery_rows(self.search.model.column('label'), self.search.model.column('split'), n_gallery)],
                                   layout=W.Layout(width='420px'))
         self.k = W.IntSlider(value=k, min=1, max=20, description='k')
         self.query_img = W.Image(format='jpeg', layout=W.Layout(max_width='220px', display='none'))
