@@ -16,6 +16,10 @@ if [ ! -f "$VENV/.complete" ]; then
   "$VENV/bin/python" -m pip install -q --disable-pip-version-check ".[dev]"
   touch "$VENV/.complete"
 fi
+# the kernel's display name as nbdev_clean writes it into the notebooks ("python3"), so that JupyterLab, which copies the
+# running kernel's spec (and language_info) into a notebook it opens, finds nothing to change and opens it unmodified
+grep -q '"display_name": "python3"' "$VENV/share/jupyter/kernels/python3/kernel.json" 2>/dev/null || \
+  "$VENV/bin/python" -m ipykernel install --sys-prefix --name python3 --display-name python3 >/dev/null 2>&1 || true
 # the package itself always comes from this clone (cheap; the venv may have served another clone)
 # (its output, setuptools' deprecation notices included, is shown only if the install fails)
 log=$(mktemp); "$VENV/bin/python" -m pip install -q --disable-pip-version-check --no-deps --no-build-isolation -e . >"$log" 2>&1 \
