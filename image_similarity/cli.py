@@ -20,7 +20,8 @@ def _parser(prog, doc, options):
 
 def _model_dir(path:str, default:str) -> str:
     "`path`, or an error that says so when it is the default (relative to the current folder) and nothing is there."
-    if path == default and not (Path(path)/'meta.json').is_file():
+    from image_similarity.store import is_model_dir
+    if path == default and not is_model_dir(path):
         from image_similarity.core import ImageSimilarityError
         raise ImageSimilarityError(f"{path}: no model directory here; it is the default, relative to the current folder ({Path.cwd()}). "
                                    f"Build one with `image_similarity_build --model-dir {path}` or give --model-dir")

@@ -72,6 +72,10 @@ def _shard_problem(fs, root:str, k:int, m:dict, data:bytes|None=None) -> str|Non
         return f"does not match its checksum ({len(data):,} bytes, {s.get('bytes')} written): truncated or changed since"
     return None
 
+def _refused(out, root:str, k:int, why:str) -> ImageSimilarityError:
+    "The one-line refusal of shard `k`: which file, why, and what recovers it."
+    return ImageSimilarityError(f"{root}/shards/{_shard_name(k)}.parquet: {why}; embed_files on {out} recomputes it")
+
 # %% ../nbs/11_distributed.ipynb #810f4e12
 def _embed_shard(out:str, k:int, ids:np.ndarray, paths:list, model_dir:str, m:dict, threads, bs:int) -> dict:
     "One task: embed a shard's images, write its errors (if any), its Parquet file, then its sidecar. Skips a shard that verifies."
@@ -156,18 +160,16 @@ def read_shard(out, k:int, manifest:dict|None=None) -> tuple:
     fs, root = _fs(out); m = manifest or _manifest(out); path = f"{root}/shards/{_shard_name(k)}.parquet"
     try: data = fs.cat_file(path)
     except FileNotFoundError: raise ImageSimilarityError(f"{path}: no such shard; run embed_files on {out}") from None
-    fix = f"; embed_files on {out} recomputes it"
-    why = _shard_problem(fs, root, k, m, data)
-    if why: raise ImageSimilarityError(f"{path}: {why}{fix}")
+    if why := _shard_problem(fs, root, k, m, data): raise _refused(out, root, k, why)
     try:
         t = pq.read_table(io.BytesIO(data)); d = t.schema.field('embedding').type.list_size
         emb = t.column('embedding').combine_chunks().values.to_numpy().reshape(-1, d).astype(np.float32)
         ids, paths = t.column('id').to_numpy(), t.column('path').to_pylist()
     except (pa.ArrowException, KeyError, AttributeError, ValueError) as e:
-        raise ImageSimilarityError(f"{path}: cannot be read as a shard ({type(e).__name__}: {e}){fix}") from None
+        raise _refused(out, root, k, f"cannot be read as a shard ({type(e).__name__}: {e})") from None
     lo = k * m['shard_size']
     if d != m['embedding_dim'] or len(ids) and (ids.min() < lo or ids.max() >= min(lo + m['shard_size'], m['n_images'])):
-        raise ImageSimilarityError(f"{path}: its rows are not shard {k}'s ({d}-d, ids {ids.min() if len(ids) else '-'}..){fix}")
+        raise _refused(out, root, k, f"its rows are not shard {k}'s ({d}-d, ids {ids.min() if len(ids) else '-'}..)")
     return ids, paths, emb
 
 def shard_ids(out) -> list:
@@ -184,11 +186,11 @@ def read_shards(out) -> tuple:
     return ids[o], [paths[i] for i in o], np.concatenate([p[2] for p in parts])[o]
 
 # %% ../nbs/11_distributed.ipynb #8b2b2703
-def _sample_shard(out, k:int, n:int) -> np.ndarray: return read_shard(out, k)[2][:n]
+def _sample_shard(out, k:int, n:int, m:dict) -> np.ndarray: return read_shard(out, k, m)[2][:n]
 
-def _index_shard(out:str, k:int, params:LSHIndex) -> int:
+def _index_shard(out:str, k:int, params:LSHIndex, m:dict) -> int:
     "One task: hash shard `k` with the fitted hashing of `params`, write `index/part-k.lsh`."
-    ids, _, emb = read_shard(out, k)
+    ids, _, emb = read_shard(out, k, m)
     ix = params.empty_like(); ix.add(emb, ids=ids)
     fs, root = _fs(out); _put(fs, f"{root}/index/{_shard_name(k)}.lsh", ix.to_bytes())
     return len(ix)
@@ -209,14 +211,13 @@ def build_index(out, # Output of `embed_files`
     if not ks: raise ImageSimilarityError(f"{out}: no finished shards; run embed_files first")
     m = _manifest(out); fs, root = _fs(out)
     for k in ks:                                    # the sidecars here, before any task; each task checks its checksum
-        if why := _shard_problem(fs, root, k, m):
-            raise ImageSimilarityError(f"{root}/shards/{_shard_name(k)}.parquet: {why}; embed_files on {out} recomputes it")
+        if why := _shard_problem(fs, root, k, m): raise _refused(out, root, k, why)
     per = -(-sample // len(ks))
     run = (lambda f, *a: [f(*x) for x in zip(*a)]) if c is None else (lambda f, *a: c.gather(c.map(f, *a, pure=False)))
-    x = np.concatenate(run(_sample_shard, [str(out)] * len(ks), ks, [per] * len(ks)))
+    x = np.concatenate(run(_sample_shard, [str(out)] * len(ks), ks, [per] * len(ks), [m] * len(ks)))
     params = LSHIndex(x.shape[1], n_bits, seed=seed); params.fit(x, max_sample=sample)
     fs.makedirs(f"{root}/index", exist_ok=True)
-    n = sum(run(_index_shard, [str(out)] * len(ks), ks, [params] * len(ks)))
+    n = sum(run(_index_shard, [str(out)] * len(ks), ks, [params] * len(ks), [m] * len(ks)))
     if n * (x.shape[1] * 4 + n_bits // 8 + 12) > merge_limit: return None
     merged = LSHIndex.concat([_load_index(str(out), k) for k in ks])
     _ensure_cells(merged)    # a large index gets its cells once, here, and keeps them in the file
@@ -286,7 +287,7 @@ def open_gallery(out, # Output of `embed_files` + `build_index` (with the merged
     "An `ImageSearch` over the images of a distributed output, with its merged index and the job's model."
     import pandas as pd
     from image_similarity.search import ImageSearch
-    fs, root = _fs(out); m = json.loads(fs.cat_file(f"{root}/_manifest.json"))
+    fs, root = _fs(out); m = _manifest(out)
     md = ModelDir.load(m['model_dir'])
     if md.sha256['model.onnx'] != m['model_sha256']: raise ImageSimilarityError(f"{m['model_dir']}: the model changed since {out} was embedded")
     ids, paths, emb = read_shards(out)

@@ -159,8 +159,8 @@ def _write(self:ImageSearch, files_of, rehash:bool, root=None, progress:bool=Fal
     from image_similarity.sync import sync_to_disk      # the writer: not imported by a search that only reads
     with build_lock(md.path):
         now = ModelDir.load(md.path)     # not `self.model`: what another process saved since this one opened it is kept
-        _, summary = sync_to_disk(now, files_of(now), root, rehash, progress=progress)
-    self._open(ModelDir.load(md.path))
+        new, summary = sync_to_disk(now, files_of(now), root, rehash, progress=progress)
+    self._open(new)                      # what was just saved (as `build`'s result is opened): no second read
     return summary
 
 @patch
