@@ -16,7 +16,8 @@ from .store import ModelDir
 from .postprocess import PostProcess
 
 # %% auto #0
-__all__ = ['preprocess', 'iter_batches', 'OnnxEngine', 'Checkpoint', 'run_engine', 'Embedded', 'Embedder']
+__all__ = ['BATCH_VIEWS', 'preprocess', 'iter_batches', 'batch_images', 'OnnxEngine', 'Progress', 'Checkpoint', 'run_engine',
+           'Embedded', 'Embedder']
 
 # %% ../nbs/04_embed.ipynb #570a1f66
 def preprocess(img, # Anything `load_image` accepts
@@ -56,39 +57,91 @@ def iter_batches(items, # Images (paths, bytes, PIL images)
             yield x, [i for i, _ in ok], [(i, e) for i, _, e in res if e is not None]
 
 # %% ../nbs/04_embed.ipynb #af9b0b74
+BATCH_VIEWS = 16   # network inputs per call, mirrored views included: at 260 px about 0.6 GB, and faster than bigger batches
+
+def batch_images(flip:bool=False, # Each image goes in with its mirror
+                ) -> int:
+    "Images per batch: `BATCH_VIEWS` network inputs, two per image with `flip`."
+    return max(1, BATCH_VIEWS // (2 if flip else 1))
+
+def _is_quantized(src) -> bool:
+    "Does an ONNX graph (path or bytes) hold int8 QDQ nodes? (They run on the CPU.)"
+    b = src if isinstance(src, bytes) else Path(src).read_bytes()
+    return b'QuantizeLinear' in b
+
 class OnnxEngine:
-    "Run an ONNX file with ONNX Runtime on the CPU."
+    "Run an ONNX file with ONNX Runtime: on a CUDA GPU when this ONNX Runtime has one (float graphs), else on the CPU."
     def __init__(self, path, # `.onnx` file, or its bytes
                  threads:int|None=None, # intra-op threads (default: number of CPUs)
+                 device:str='auto', # 'auto' (CUDA when available and the graph is not int8), 'cpu' or 'cuda'
                 ):
         import onnxruntime as ort
         so = ort.SessionOptions(); so.intra_op_num_threads = threads or os.cpu_count() or 1
         so.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
         src = bytes(path) if isinstance(path, (bytes, bytearray, memoryview)) else str(path)
         name = 'model.onnx (in memory)' if isinstance(src, bytes) else src
-        try: self.sess = ort.InferenceSession(src, so, providers=['CPUExecutionProvider'])
+        has_cuda = 'CUDAExecutionProvider' in ort.get_available_providers()
+        if device not in ('auto', 'cpu', 'cuda'): raise ImageSimilarityError(f"device={device!r}: use 'auto', 'cpu' or 'cuda'")
+        if device == 'cuda' and not has_cuda:
+            raise ImageSimilarityError("device='cuda': this ONNX Runtime has no CUDA provider (pip install onnxruntime-gpu); use device='cpu'")
+        self.device = 'cuda' if device == 'cuda' or (device == 'auto' and has_cuda and not _is_quantized(src)) else 'cpu'
+        providers = ['CUDAExecutionProvider', 'CPUExecutionProvider'] if self.device == 'cuda' else ['CPUExecutionProvider']
+        try: self.sess = ort.InferenceSession(src, so, providers=providers)
         except Exception as e: raise IndexFormatError(f"{name}: not a loadable ONNX model ({type(e).__name__}: {e})") from None
         self.names = [o.name for o in self.sess.get_outputs()]
     def __call__(self, x:np.ndarray) -> list: return self.sess.run(None, {'image': np.ascontiguousarray(x, np.float32)})
 
 
 # %% ../nbs/04_embed.ipynb #ac63f2f7
-def _run_items(engine, items, spec, bs, flip, progress, n_workers, offset=0):
+class _Rows:
+    "Output arrays filled in place, row after row: allocated once at full size (pages never written take no memory), no copies."
+    def __init__(self, n:int): self.n, self.k, self.arrays = n, 0, None
+    def add(self, outs):
+        m = len(outs[0])
+        if self.arrays is None: self.arrays = [np.empty((self.n, *a.shape[1:]), a.dtype) for a in outs]
+        for a, o in zip(self.arrays, outs): a[self.k:self.k + m] = o
+        self.k += m
+    def result(self): return None if self.arrays is None else [a[:self.k] for a in self.arrays]
+
+class Progress:
+    "One line at least every `every` seconds (images done, rate, time left) for a log, where no progress bar shows."
+    def __init__(self, total:int, # Images in the job
+                 log, # Called with each line (e.g. `print`); `None`: silent
+                 what:str='embedding', # The line's first word
+                 every:float=30, # Seconds between lines
+                ):
+        import time
+        self.total, self.log, self.what, self.every, self.clock = total, log, what, every, time.monotonic
+        self.t0 = self.last = self.clock(); self.done = self.resumed = 0
+    def __call__(self, n:int, # Images just finished
+                 resumed:bool=False, # They came from an earlier run (not counted in the rate)
+                ):
+        self.done += n; self.resumed += n if resumed else 0
+        now = self.clock()
+        if self.log is None or (now - self.last < self.every and self.done < self.total): return
+        self.last = now; rate = (self.done - self.resumed) / max(now - self.t0, 1e-9)
+        left = (self.total - self.done) / rate if rate > 0 else float('nan')
+        eta = f"about {left / 60:.0f} min left" if left >= 90 else f"about {left:.0f} s left"
+        self.log(f"{self.what}: {self.done:,} of {self.total:,} images ({self.done / max(self.total, 1):.0%}), "
+                 f"{rate:.1f} images/s, " + (eta if self.done < self.total else f"done in {now - self.t0:.0f} s"))
+
+def _run_items(engine, items, spec, bs, flip, progress, n_workers, offset=0, tick=None):
     "Outputs (or `None` when nothing was readable), positions (+`offset`) and errors of `items`."
-    outs, pos, errs = [], [], []
+    rows, pos, errs = _Rows(len(items)), [], []
     it = iter_batches(items, spec, bs, n_workers)
     if progress:
         from fastprogress.fastprogress import progress_bar
         it = progress_bar(it, total=-(-len(items) // bs), leave=False)
     for x, p, e in it:
         errs += [(i + offset, m) for i, m in e]
+        if tick is not None: tick(len(p) + len(e))
         if not len(p): continue
         if flip:
             o = engine(np.concatenate([x, x[..., ::-1]]))
             o = [np.stack([a[:len(p)], a[len(p):]], 1) for a in o]
         else: o = engine(x)
-        outs.append(o); pos += [i + offset for i in p]
-    return ([np.concatenate(a) for a in zip(*outs)] if outs else None), pos, errs
+        rows.add(o); pos += [i + offset for i in p]
+    return rows.result(), pos, errs
 
 class Checkpoint:
     "A folder of finished chunks of one embedding job: a killed job, run again, loses at most the chunk it was in."
@@ -101,7 +154,8 @@ class Checkpoint:
         self.folder.mkdir(parents=True, exist_ok=True)
         kf = self.folder/'key.txt'
         if not kf.is_file() or kf.read_text() != f"{self.key}\t{self.chunk}":   # another job was here: start afresh
-            for f in self.folder.glob('chunk-*.npz'): f.unlink()
+            for f in self.folder.iterdir():
+                if f.is_file() and f.name != 'key.txt': f.unlink()
             with atomic_write(kf, suffix='.txt') as tmp: Path(tmp).write_text(f"{self.key}\t{self.chunk}")
         self.resumed = 0   # images taken from earlier runs
 
@@ -124,6 +178,16 @@ class Checkpoint:
             np.savez(tmp, n_outputs=len(outs or []), pos=np.array(pos, np.int64), err_pos=np.array([i for i, _ in errs], np.int64),
                      err_msg=np.array([m for _, m in errs], dtype=str), **arrays)
 
+    def blob(self, name:str, # File name in the job's folder
+             make, # Called to make the bytes when they are not there yet
+            ) -> bytes:
+        "Bytes the job depends on besides its chunks (e.g. the graph it runs), made once and kept for a resumed run."
+        f = self.folder/name
+        if f.is_file(): return f.read_bytes()
+        b = make()
+        with atomic_write(f, suffix=f.suffix) as tmp: Path(tmp).write_bytes(b)
+        return b
+
     def remove(self):
         "Delete the folder (the job is done)."
         import shutil; shutil.rmtree(self.folder, ignore_errors=True)
@@ -131,29 +195,34 @@ class Checkpoint:
 def run_engine(engine, # `OnnxEngine` or `TorchEngine`
                items, # Images
                spec:ImageSpec, # Input size, statistics and resize rule
-               bs:int=32, # Batch size
+               bs:int|None=None, # Images per batch; `None`: `batch_images(flip)`
                flip:bool=False, # Also run the horizontal mirror of every image (outputs get a view axis)
                progress:bool=True, # fastprogress bar
                n_workers:int|None=None, # Decoding threads
                checkpoint:Checkpoint|None=None, # Save each finished chunk there, and take the chunks already there
+               log=None, # Called with a progress line at least every 30 s (see `Progress`), e.g. `print` for a log file
               ):
     "Outputs of `engine` for every readable item: `(list of arrays [n, ...] or [n, 2, ...], positions, errors)`."
-    items = list(items)
-    if checkpoint is None: outs, pos, errs = _run_items(engine, items, spec, bs, flip, progress, n_workers)
+    items = list(items); bs = bs or batch_images(flip)
+    tick = Progress(len(items), log) if log is not None else None
+    if checkpoint is None: outs, pos, errs = _run_items(engine, items, spec, bs, flip, progress, n_workers, tick=tick)
     else:
-        parts, pos, errs, n = [], [], [], checkpoint.chunk
+        rows, pos, errs, n = _Rows(len(items)), [], [], checkpoint.chunk
         starts = range(0, len(items), n)
         if progress:
             from fastprogress.fastprogress import progress_bar
             starts = progress_bar(starts, leave=False)
         for s0 in starts:
             got = checkpoint.get(s0)
-            if got is None: got = _run_items(engine, items[s0:s0 + n], spec, bs, flip, False, n_workers, s0); checkpoint.put(s0, *got)
-            else: checkpoint.resumed += min(n, len(items) - s0)
+            if got is None: got = _run_items(engine, items[s0:s0 + n], spec, bs, flip, False, n_workers, s0, tick); checkpoint.put(s0, *got)
+            else:
+                checkpoint.resumed += min(n, len(items) - s0)
+                if tick is not None: tick(min(n, len(items) - s0), resumed=True)
             o, p, e = got
-            if o is not None: parts.append(o)
+            if o is not None: rows.add(o)
             pos += p; errs += e
-        outs = [np.concatenate(a) for a in zip(*parts)] if parts else None
+            del got, o
+        outs = rows.result()
     if outs is None: raise ImageSimilarityError(f"none of the {len(items)} images could be read: " + '; '.join(e for _, e in errs[:3]))
     return outs, np.array(pos), errs
 
@@ -190,7 +259,7 @@ class Embedder:
         else: raise ImageSimilarityError(f"engine={engine!r}: use 'onnx' or 'torch'")
 
     def __call__(self, items, # Images
-                 bs:int=32, # Batch size
+                 bs:int|None=None, # Images per batch; `None`: `batch_images`
                  progress:bool=False, # Progress bar
                  checkpoint:Checkpoint|None=None, # Resumable: finished chunks are kept there (see `Checkpoint`)
                 ) -> Embedded:

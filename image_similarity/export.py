@@ -11,7 +11,7 @@ import torch, torch.nn as nn
 from .core import atomic_write
 
 # %% auto #0
-__all__ = ['EMB_LAYER', 'split_head', 'EmbeddingModel', 'export_onnx', 'TorchEngine']
+__all__ = ['EMB_LAYER', 'split_head', 'EmbeddingModel', 'EmbeddingHead', 'export_onnx', 'TorchEngine']
 
 # %% ../nbs/04a_export.ipynb #46288e0d
 EMB_LAYER = 5   # in fastai's `create_head`: pool, flatten, BatchNorm, Dropout, Linear(2*nf, 512), ReLU <- the embedding
@@ -33,27 +33,44 @@ class EmbeddingModel(nn.Module):
         e = self.pre(self.body(x))
         return e, self.post(e.clone())
 
+class EmbeddingHead(nn.Module):
+    "`(embedding, logits)` of a fastai head from pooled features: `EmbeddingModel` without the body and its pooling (to join to an int8 body)."
+    def __init__(self, head:nn.Sequential, # A fastai `create_head` head
+                ):
+        super().__init__()
+        self.pre, self.post = split_head(head, pooled=True)
+        self.n_in = next(m for m in self.pre.modules() if isinstance(m, (nn.BatchNorm1d, nn.Linear))).weight.shape[-1]   # pooled features
+    def forward(self, f):
+        e = self.pre(f)
+        return e, self.post(e.clone())
+
 # %% ../nbs/04a_export.ipynb #c3d52037
 def export_onnx(model:nn.Module, # Module to export (evaluated in `eval` mode on the CPU)
                 path, # Destination `.onnx` file
                 size:int=224, # Input side
                 output_names=('embedding', 'logits'), # Names of the outputs
                 opset:int=17, # ONNX opset
+                input_name:str='image', # Name of the input
+                n_in:int|None=None, # The input is `[batch, n_in]` (e.g. pooled features for a head) instead of an image
                ) -> Path:
-    "Export `model` to ONNX with input `image` `[batch, 3, size, size]`."
+    "Export `model` to ONNX with input `image` `[batch, 3, size, size]` (or `input_name` `[batch, n_in]`)."
     import warnings
-    model = model.eval().cpu(); x = torch.zeros(2, 3, size, size)
-    axes = {n: {0: 'batch'} for n in ('image', *output_names)}
+    model = model.eval().cpu(); x = torch.zeros(2, 3, size, size) if n_in is None else torch.zeros(2, n_in)
+    axes = {n: {0: 'batch'} for n in (input_name, *output_names)}
     with atomic_write(path, suffix='.onnx') as tmp, torch.no_grad(), warnings.catch_warnings():
         warnings.simplefilter('ignore')
-        torch.onnx.export(model, (x,), str(tmp), input_names=['image'], output_names=list(output_names),
+        torch.onnx.export(model, (x,), str(tmp), input_names=[input_name], output_names=list(output_names),
                           dynamic_axes=axes, opset_version=opset, dynamo=False)
     return Path(path)
 
 class TorchEngine:
-    "Run a PyTorch module (eager, CPU, no grad)."
-    def __init__(self, model:nn.Module): self.model = model.eval().cpu()
+    "Run a PyTorch module (eager, no grad) on a CUDA GPU when there is one, else on the CPU."
+    def __init__(self, model:nn.Module, # The module (moved to `device`)
+                 device:str|None=None, # 'cuda' or 'cpu'; `None`: 'cuda' when `torch.cuda.is_available()`
+                ):
+        self.device = device or ('cuda' if torch.cuda.is_available() else 'cpu')
+        self.model = model.eval().to(self.device)
     def __call__(self, x:np.ndarray) -> list:
-        with torch.no_grad(): out = self.model(torch.from_numpy(np.ascontiguousarray(x, np.float32)))
-        return [o.numpy() for o in (out if isinstance(out, (tuple, list)) else (out,))]
+        with torch.no_grad(): out = self.model(torch.from_numpy(np.ascontiguousarray(x, np.float32)).to(self.device))
+        return [o.float().cpu().numpy() for o in (out if isinstance(out, (tuple, list)) else (out,))]
 

@@ -13,7 +13,6 @@ from .data import caltech101, list_images, fingerprint, collection_labels, hash_
 from .backbones import get_backbone, register_backbone, Backbone
 from .store import ModelDir, canonical, check_replaceable, build_lock, is_model_dir, partial_dir
 from .embed import Checkpoint
-from .export import EmbeddingModel, export_onnx
 from .lsh import LSHIndex
 from .train import fast_train, fit_pretrained
 from .sync import sync_to_disk
@@ -34,7 +33,7 @@ def build(data_path=None, # Folder of images; `None`: Caltech-101 via `untar_dat
           files=None, # Use these files instead of listing `data_path`
           force:bool=False, # Rebuild (and retrain) even if a directory with the same settings exists
           progress:bool=True, # Progress bars and a summary line
-          log=None, # Called with one line per stage (e.g. `print` when the output is a log file)
+          log=None, # Called with one line per stage, and a progress line at least every 30 s while features are extracted (e.g. `print` when the output is a log file)
           update_files:bool=False, # When only the files changed, sync the directory (see `update`) instead of rebuilding
           chunk:int=1000, # Images per saved chunk of feature extraction: a killed build resumes from the last one
           **kw, # Fields of `BuildSettings` to change, by name: `preset='fast'`, `epochs=4`, `labels='none'`, ... (`index_kw` is `index`)
@@ -75,19 +74,19 @@ def build(data_path=None, # Folder of images; `None`: Caltech-101 via `untar_dat
             except IndexFormatError as e: say(f"rebuilding {model_dir}: {e}")
         ck = Checkpoint(partial_dir(model_dir), r.resume_key(fp, how, sd), chunk)
         if how == 'none':
-            t = fit_pretrained(root, bb.name, spec, r.dim, r.valid_pct, r.seed, files, progress=progress, checkpoint=ck)
+            t = fit_pretrained(root, bb.name, spec, r.dim, r.valid_pct, r.seed, files, progress=progress, checkpoint=ck, quantize=r.quantize, log=log)
             say(f"features of {len(t.files):,} images ({len(t.errors)} unreadable{f', {ck.resumed:,} from an earlier run' if ck.resumed else ''}) "
                 f"in {t.seconds['features']:.0f} s; no labels, nothing trained: PCA to {t.embeddings.shape[1]} dimensions")
         else:
-            t = fast_train(root, r, files, progress=progress, labels=lab if how == 'csv' else None, checkpoint=ck)
+            t = fast_train(root, r, files, progress=progress, labels=lab if how == 'csv' else None, checkpoint=ck, log=log)
             say(f"features of {len(t.files):,} images ({len(t.errors)} unreadable{f', {ck.resumed:,} from an earlier run' if ck.resumed else ''}) "
                 f"in {t.seconds['features']:.0f} s; head trained in {t.seconds['head']:.0f} s, validation accuracy {t.valid_accuracy:.2%}")
         ids = np.arange(len(t.files))
         index = LSHIndex(t.embeddings.shape[1], **(r.index or {})); index.add(t.embeddings, ids=ids)
         with tempfile.TemporaryDirectory() as d:
             d = Path(d)
-            if t.learner is None: export_onnx(t.model, d/'model.onnx', spec.size, output_names=('embedding',))
-            else: export_onnx(EmbeddingModel(t.model), d/'model.onnx', spec.size); t.learner.export(d/'learner.pkl')
+            t.export_onnx(d/'model.onnx', spec.size)   # the int8 body the features came from, or the float network
+            if t.learner is not None: t.learner.export(d/'learner.pkl')
             blobs = {n: (d/n).read_bytes() for n in ('model.onnx', 'learner.pkl') if (d/n).exists()}
         blobs['index.lsh'] = index.to_bytes()
         if t.post.whitening is not None: blobs['whitening.npz'] = t.post.whitening.to_bytes()

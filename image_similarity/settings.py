@@ -9,8 +9,8 @@ from dataclasses import dataclass, fields
 from .core import ImageSimilarityError
 
 # %% auto #0
-__all__ = ['PRESETS', 'DEFAULT_PRESET', 'UNLABELLED_BACKBONE', 'LOSSES', 'CLI_LEAVE_OUT', 'resolve_preset', 'BuildSettings',
-           'cli_options']
+__all__ = ['PRESETS', 'DEFAULT_PRESET', 'UNLABELLED_BACKBONE', 'LOSSES', 'QUANTIZE', 'CLI_LEAVE_OUT', 'auto_quantize',
+           'resolve_preset', 'BuildSettings', 'cli_options']
 
 # %% ../nbs/03b_settings.ipynb #58787f0d
 PRESETS = {   # measured by bench/presets.py (README: "Presets")
@@ -20,6 +20,13 @@ PRESETS = {   # measured by bench/presets.py (README: "Presets")
 DEFAULT_PRESET = 'quality'
 UNLABELLED_BACKBONE = 'efficientnet_lite0'   # without labels, whatever the preset (its duplicate threshold is calibrated)
 LOSSES = ('ce', 'proxy_anchor')
+QUANTIZE = ('auto', 'int8', 'none')
+
+def auto_quantize(unlabelled:bool=False, # A collection without labels: its pretrained features stay float
+                 ) -> str:
+    "What `quantize='auto'` is: 'int8' where the CPU has int8 instructions (`int8_kernels`), no NVIDIA GPU is present and a head is trained; else 'none'."
+    from image_similarity.quantize import int8_kernels, nvidia_gpu
+    return 'int8' if not unlabelled and int8_kernels() is not None and not nvidia_gpu() else 'none'
 
 def resolve_preset(preset:str=DEFAULT_PRESET, # A key of `PRESETS`
                    **given, # Settings given explicitly (`None`: the preset's)
@@ -51,12 +58,14 @@ class BuildSettings:
     dim:int|None=512 # Without labels: embedding size after PCA; None: all pooled features
     exclude:tuple=() # Class folders to leave out
     index:dict|None=None # Arguments of the LSHIndex; None: its defaults
+    quantize:str='auto' # 'int8': the body runs as a statically quantised int8 graph, in the build and in every query (faster on CPUs with int8 instructions); 'none': float; 'auto': int8 where the CPU has int8 instructions, no NVIDIA GPU builds and labels train a head (`auto_quantize`)
 
     def __post_init__(self):
         set_ = lambda k, v: object.__setattr__(self, k, v)
         set_('exclude', tuple(sorted(self.exclude)) if not isinstance(self.exclude, str) else (self.exclude,))
         if self.whiten is False: set_('whiten', 0.0)
         if self.preset not in PRESETS: raise ImageSimilarityError(f"preset={self.preset!r}: use one of {', '.join(PRESETS)}")
+        if self.quantize not in QUANTIZE: raise ImageSimilarityError(f"quantize={self.quantize!r}: use one of {', '.join(QUANTIZE)}")
         if self.loss is not None and self.loss not in LOSSES: raise ImageSimilarityError(f"loss={self.loss!r}: use one of {', '.join(LOSSES)}")
         for k in ('epochs', 'size', 'expand', 'dim'):
             v = getattr(self, k)
@@ -79,7 +88,9 @@ class BuildSettings:
         "The settings with the preset's choices filled in: no field means 'the preset's' any more."
         ps = resolve_preset(self.preset, backbone=self.backbone, loss=self.loss, tta=self.tta, whiten=self.whiten, expand=self.expand)
         bb = UNLABELLED_BACKBONE if unlabelled and self.backbone is None else ps['backbone']
-        return dataclasses.replace(self, backbone=bb, loss=ps['loss'], tta=bool(ps['tta']), whiten=float(ps['whiten'] or 0), expand=int(ps['expand']))
+        q = auto_quantize(unlabelled) if self.quantize == 'auto' else self.quantize
+        return dataclasses.replace(self, backbone=bb, loss=ps['loss'], tta=bool(ps['tta']), whiten=float(ps['whiten'] or 0), expand=int(ps['expand']),
+                                   quantize=q)
 
     def spec_of(self, bb, # The `Backbone` (see [backbones](02_backbones.ipynb))
                ):
@@ -91,6 +102,7 @@ class BuildSettings:
               ) -> dict:
         "What a model directory's `config` holds of the (resolved) settings; equal configs mean a directory can be reused."
         c = dict(backbone=self.backbone, spec=spec, seed=self.seed, valid_pct=self.valid_pct, exclude=sorted(self.exclude), labels=how)
+        if self.quantize == 'int8': c['quantize'] = 'int8'   # float directories keep the config they had before int8 existed
         if how == 'none': return c | dict(dim=self.dim, index=self.index or {})
         return c | dict(train=dict(epochs=self.epochs, lr=self.lr, flip=self.flip, label_smoothing=self.label_smoothing, loss=self.loss),
                         post=dict(tta=bool(self.tta), whiten=self.whiten or None, expand=int(self.expand)), index=self.index or {})
@@ -101,7 +113,8 @@ class BuildSettings:
                   ) -> str:
         "Key of a build's saved chunks of features: the files and what the features depend on (backbone, input, mirrored views)."
         views = 2 if (self.flip or self.tta) and how != 'none' else 1
-        return hashlib.sha256(json.dumps(dict(fingerprint=fingerprint, backbone=self.backbone, spec=spec, views=views),
+        q = dict(quantize='int8') if self.quantize == 'int8' else {}
+        return hashlib.sha256(json.dumps(dict(fingerprint=fingerprint, backbone=self.backbone, spec=spec, views=views, **q),
                                          sort_keys=True).encode()).hexdigest()
 
 # %% ../nbs/03b_settings.ipynb #7ef7f689
@@ -128,5 +141,6 @@ def cli_options(cls=BuildSettings) -> list:
         elif t.startswith('int'): kw['type'] = int
         elif t.startswith('float'): kw['type'] = float
         if f.name == 'loss': kw['choices'] = LOSSES
+        if f.name == 'quantize': kw['choices'] = QUANTIZE
         out.append((['--' + f.name.replace('_', '-')], kw))
     return out

@@ -15,14 +15,15 @@ from .data import ImageSpec, caltech101, list_images, folder_label
 from .dls import get_dls
 from .backbones import get_backbone
 from .embed import OnnxEngine, run_engine, Checkpoint
-from .export import split_head, export_onnx, TorchEngine, EMB_LAYER
+from .quantize import quantize_onnx, compose_onnx, CALIBRATION_IMAGES
+from .export import split_head, export_onnx, TorchEngine, EmbeddingModel, EmbeddingHead, EMB_LAYER
 from .postprocess import PostProcess, fit_whitening
 from .settings import BuildSettings
 
 # %% auto #0
-__all__ = ['LOSSES', 'TRAIN_DEFAULTS', 'build_learner', 'train_reference', 'pooled_body', 'extract_features', 'ProxyHead',
-           'ProxyAnchorLoss', 'train_head', 'Trained', 'fast_train', 'Projection', 'fit_pca', 'fit_pretrained',
-           'retrieval_metrics']
+__all__ = ['LOSSES', 'TRAIN_DEFAULTS', 'build_learner', 'train_reference', 'pooled_body', 'body_graph', 'extract_features',
+           'ProxyHead', 'ProxyAnchorLoss', 'steady_memory', 'train_head', 'Trained', 'fast_train', 'Projection',
+           'fit_pca', 'fit_pretrained', 'retrieval_metrics']
 
 # %% ../nbs/06_train.ipynb #08e8e711
 def build_learner(dls, # Image `DataLoaders` (from `get_dls`)
@@ -55,23 +56,45 @@ def pooled_body(backbone='efficientnet_lite0', pretrained:bool=True) -> nn.Modul
     from fastai.vision.all import AdaptiveConcatPool2d, Flatten
     return nn.Sequential(get_backbone(backbone).body(pretrained), AdaptiveConcatPool2d(), Flatten())
 
+def body_graph(backbone='efficientnet_lite0', # Registered backbone
+               spec:ImageSpec|None=None, # Input spec; `None`: the backbone's
+               quantize:str='none', # 'int8': statically quantised (see [int8 graphs](04g_quantize.ipynb)), calibrated on `calibration`; 'none': float
+               calibration=(), # Training images for the int8 calibration
+               checkpoint:Checkpoint|None=None, # Keep the graph there: a resumed job runs the graph its earlier chunks came from
+              ) -> bytes:
+    "The ONNX graph of `pooled_body`: image -> pooled features (`features`), in float or int8."
+    spec = spec or get_backbone(backbone).spec
+    if quantize not in ('none', 'int8'): raise ValueError(f"quantize={quantize!r}: use 'int8' or 'none'")
+    def make():
+        with tempfile.TemporaryDirectory() as d:
+            g = export_onnx(pooled_body(backbone).eval(), Path(d)/'body.onnx', spec.size, output_names=('features',)).read_bytes()
+        return quantize_onnx(g, calibration, spec) if quantize == 'int8' else g
+    return make() if checkpoint is None else checkpoint.blob(f'body-{quantize}.onnx', make)
+
+def _engine(engine:str) -> str:
+    "'auto': PyTorch on a CUDA GPU when there is one, else ONNX Runtime on the CPU."
+    if engine != 'auto': return engine
+    return 'torch' if torch.cuda.is_available() else 'onnx'
+
 def extract_features(files, # Images
                      backbone='efficientnet_lite0', # Registered backbone
                      spec:ImageSpec|None=None, # Input spec; `None`: the backbone's
-                     bs:int=64, # Batch size
+                     bs:int|None=None, # Images per batch; `None`: `batch_images` (a bounded batch: memory stays flat)
                      flip:bool=True, # Also the horizontal mirror of each image
-                     engine:str='onnx', # 'onnx' (fast) or 'torch'
+                     engine:str='auto', # 'onnx', 'torch' (on a CUDA GPU when there is one), or 'auto': 'torch' on a GPU, else 'onnx'
                      progress:bool=True, # Progress bar
                      checkpoint:Checkpoint|None=None, # Keep finished chunks there; a rerun resumes (see `Checkpoint`)
+                     graph:bytes|None=None, # The ONNX graph to run (from `body_graph`, e.g. int8); `None`: the float one
+                     log=None, # Called with a progress line at least every 30 s (e.g. `print` for a log file)
                     ):
     "Pooled features `[n, views, 2*nf]` of the readable files, their positions in `files`, and the errors."
-    spec = spec or get_backbone(backbone).spec; m = pooled_body(backbone).eval()
-    if engine == 'onnx':
-        with tempfile.TemporaryDirectory() as d:
-            eng = OnnxEngine(export_onnx(m, Path(d)/'body.onnx', spec.size, output_names=('features',)))
-    else: eng = TorchEngine(m)
-    (f,), pos, errs = run_engine(eng, files, spec, bs, flip=flip, progress=progress, checkpoint=checkpoint)
+    spec = spec or get_backbone(backbone).spec
+    engine = 'onnx' if graph is not None else _engine(engine)
+    if engine == 'onnx': eng = OnnxEngine(graph if graph is not None else body_graph(backbone, spec))
+    else: eng = TorchEngine(pooled_body(backbone).eval())
+    (f,), pos, errs = run_engine(eng, files, spec, bs, flip=flip, progress=progress, checkpoint=checkpoint, log=log)
     return (f if flip else f[:, None]), pos, errs
+
 
 # %% ../nbs/06_train.ipynb #9bb02e82
 class ProxyHead(nn.Module):
@@ -100,6 +123,15 @@ class ProxyAnchorLoss(nn.Module):
 LOSSES = ('ce', 'proxy_anchor')
 
 # %% ../nbs/06_train.ipynb #3236d7f2
+def steady_memory() -> bool:
+    "Fix glibc's mmap threshold (64 KB) and trim threshold (1 MB) for this process; `False` where there is no glibc."
+    import ctypes, ctypes.util
+    try: libc = ctypes.CDLL(ctypes.util.find_library('c') or 'libc.so.6')
+    except OSError: return False
+    if not hasattr(libc, 'mallopt'): return False
+    M_TRIM_THRESHOLD, M_MMAP_THRESHOLD = -1, -3
+    return bool(libc.mallopt(M_MMAP_THRESHOLD, 64 << 10)) and bool(libc.mallopt(M_TRIM_THRESHOLD, 1 << 20))
+
 def _valid_mask(files, valid_pct:float, seed:int) -> np.ndarray:
     "True for the validation files: fastai's seeded `RandomSplitter`, the split `get_dls` makes."
     from fastai.vision.all import RandomSplitter
@@ -107,9 +139,28 @@ def _valid_mask(files, valid_pct:float, seed:int) -> np.ndarray:
     valid = np.zeros(len(files), bool); valid[list(vidx)] = True
     return valid
 
-class _Items(list):
-    "A list of (features, label) pairs that also carries the class names (`vocab`), as fastai datasets do."
+def _epoch_log(log, epochs:int, every:float=30):
+    "A fastai callback that calls `log` after an epoch when `every` seconds have passed since its last line, and after the last epoch."
+    from fastai.callback.core import Callback
+    class EpochLog(Callback):
+        order = 90   # after the recorder has the epoch's metrics
+        def before_fit(self): self.last = self.t0 = time.monotonic()
+        def after_epoch(self):
+            now = time.monotonic()
+            if now - self.last < every and self.epoch + 1 < epochs: return
+            self.last = now; v = self.recorder.values[-1] if self.recorder.values else []
+            acc = f", validation accuracy {v[-1]:.2%}" if len(v) >= 3 else ''
+            log(f"head: epoch {self.epoch + 1} of {epochs}, {now - self.t0:.0f} s{acc}")
+    return EpochLog()
+
+class _Items:
+    "(features, label) of each view of each of `rows`, read from `feats` in place (no copy), with the class names (`vocab`) as fastai datasets have them."
     vocab = None
+    def __init__(self, feats, rows, y, views): self.feats, self.rows, self.y, self.views = feats, rows, y, views
+    def __len__(self): return len(self.rows) * self.views
+    def __getitem__(self, i):
+        r, v = divmod(int(i), self.views); j = self.rows[r]
+        return torch.from_numpy(self.feats[j, v]), torch.tensor(int(self.y[j]))
 
 def train_head(feats:np.ndarray, # `[n, views, 2*nf]` pooled features
                y:np.ndarray, # `[n]` integer labels
@@ -123,21 +174,18 @@ def train_head(feats:np.ndarray, # `[n, views, 2*nf]` pooled features
                quiet:bool=False, # No progress bars or tables
                vocab=None, # Class names, for fastai's `ClassificationInterpretation`
                loss:str='ce', # 'ce' (cross-entropy) or 'proxy_anchor' (pre-ReLU embedding, `ProxyHead` logits)
+               log=None, # Called with a line at least every 30 s (epoch, loss, accuracy), e.g. `print` for a log file
               ):
     "Train a fastai head on cached features; returns `(head, learner)`. `head` is a full `create_head` head (its tail swapped for `loss='proxy_anchor'`)."
     from fastai.vision.all import (create_head, apply_init, Learner, DataLoaders, DataLoader, accuracy, set_seed,
                                    CrossEntropyLossFlat, LabelSmoothingCrossEntropyFlat, CategoryMap)
-    set_seed(seed, reproducible=True)
+    set_seed(seed, reproducible=True); steady_memory()
     nf = feats.shape[-1] // 2
     if loss not in LOSSES: raise ValueError(f"loss={loss!r}: use one of {', '.join(LOSSES)}")
     head = create_head(nf, n_classes); apply_init(head, nn.init.kaiming_normal_)
     if loss == 'proxy_anchor':   # no ReLU on the embedding; proxies instead of the classifier
         head = nn.Sequential(*head[:EMB_LAYER], nn.Identity(), ProxyHead(head[EMB_LAYER - 1].out_features, n_classes))
-    tr = ~valid
-    Xtr = torch.from_numpy(np.ascontiguousarray(feats[tr].reshape(-1, feats.shape[-1])))
-    ytr = torch.from_numpy(np.repeat(y[tr], feats.shape[1])).long()
-    Xva, yva = torch.from_numpy(np.ascontiguousarray(feats[valid][:, 0])), torch.from_numpy(y[valid]).long()
-    tr_items, va_items = _Items(zip(Xtr, ytr)), _Items(zip(Xva, yva))
+    tr_items, va_items = _Items(feats, np.flatnonzero(~valid), y, feats.shape[1]), _Items(feats, np.flatnonzero(valid), y, 1)
     tr_items.vocab = va_items.vocab = CategoryMap(list(vocab) if vocab is not None else list(range(n_classes)), sort=False)
     bs = min(bs, len(tr_items))   # a small dataset still gets full batches, not none
     dls = DataLoaders(DataLoader(tr_items, bs=bs, shuffle=True, drop_last=True), DataLoader(va_items, bs=1024))
@@ -150,9 +198,10 @@ def train_head(feats:np.ndarray, # `[n, views, 2*nf]` pooled features
     else:
         lf = LabelSmoothingCrossEntropyFlat() if label_smoothing else CrossEntropyLossFlat()
         learn, lrs = Learner(dls, net, loss_func=lf, metrics=accuracy), lr
+    cbs = [_epoch_log(log, epochs)] if log is not None else []
     if quiet:
-        with learn.no_bar(), learn.no_logging(): learn.fit_one_cycle(epochs, lrs)
-    else: learn.fit_one_cycle(epochs, lrs)
+        with learn.no_bar(), learn.no_logging(): learn.fit_one_cycle(epochs, lrs, cbs=cbs)
+    else: learn.fit_one_cycle(epochs, lrs, cbs=cbs)
     return head.eval(), learn
 
 # %% ../nbs/06_train.ipynb #e49f567c
@@ -171,18 +220,40 @@ class Trained:
     errors:list # `(file, reason)` of the unreadable images
     seconds:dict # Time of each stage
     post:PostProcess=None # Flip TTA, whitening and query expansion the embeddings went through (`None`: none)
+    body_onnx:bytes|None=None # The int8 body graph the features came from (`None`: the float body of `model`)
     def __post_init__(self):
         if self.post is None: self.post = PostProcess()
+
+    def export_onnx(self, path, # Destination `.onnx` file
+                    size:int, # Input side
+                   ) -> Path:
+        "The network a model directory stores as `model.onnx`: `model` exported, or the int8 body the features came from joined to the float head."
+        outs = ('embedding',) if self.learner is None else ('embedding', 'logits')
+        if self.body_onnx is None: return export_onnx(self.model if self.learner is None else EmbeddingModel(self.model), path, size, output_names=outs)
+        head = self.model[1] if self.learner is None else EmbeddingHead(self.model[1])
+        n_in = head.mean.numel() if self.learner is None else head.n_in
+        with tempfile.TemporaryDirectory() as d:
+            return compose_onnx(self.body_onnx, export_onnx(head, Path(d)/'head.onnx', output_names=outs, input_name='features', n_in=n_in), path)
+
+def _calibration(files, valid_pct:float, seed:int, n:int=CALIBRATION_IMAGES) -> list:
+    "`n` training images (of the seeded split of `files`) for the int8 calibration, a seeded sample."
+    tr = np.flatnonzero(~_valid_mask(files, valid_pct, seed))
+    return [files[i] for i in np.random.default_rng(seed).permutation(tr)[:n]]
+
+def _apply(f, x:np.ndarray, bs:int=1024) -> np.ndarray:
+    "`f` (a torch module) over the rows of `x` in batches: no full-size intermediate copies."
+    with torch.no_grad(): return np.concatenate([f(torch.from_numpy(np.ascontiguousarray(x[i:i + bs]))).numpy() for i in range(0, len(x), bs)])
 
 TRAIN_DEFAULTS = BuildSettings(preset='fast', whiten=0, expand=0)   # on its own: Lite0, cross-entropy, nothing after the network
 
 def fast_train(data_path=None, # Folder of class folders; `None`: Caltech-101
                settings:BuildSettings|None=None, # Backbone, size, seed, schedule, loss, TTA, whitening, expansion (resolved); `None`: `TRAIN_DEFAULTS`
                files=None, # Use these files instead of listing `data_path`
-               engine:str='onnx', # Feature engine
+               engine:str='auto', # Feature engine (see `extract_features`)
                progress:bool=True, # Progress bars
                labels=None, # Label of each file (e.g. from a CSV, see `collection_labels`); `None`: its folder
                checkpoint:Checkpoint|None=None, # Resumable feature extraction (see `Checkpoint`)
+               log=None, # Called with a progress line at least every 30 s while features are extracted
                **kw, # Fields of `BuildSettings` to change, by name (`epochs=3`, `loss='proxy_anchor'`, ...)
               ) -> Trained:
     "Fast path: cached features -> fastai head -> assembled model and learner, post-processed embeddings of every image."
@@ -198,8 +269,11 @@ def fast_train(data_path=None, # Folder of class folders; `None`: Caltech-101
     folders = sorted(set(folder_label(f, root) for f in files) if labels is None else set(labels))
     if len(folders) < 2: raise DatasetError(f"{root}: all images are in {len(folders)} folder ({', '.join(folders)}); training needs at "
                                             f"least 2 class sub-folders, one per class (e.g. {root}/cats/1.jpg, {root}/dogs/2.jpg)")
-    bb = get_backbone(backbone); spec = r.spec_of(bb)
-    feats, pos, errs = extract_features(files, backbone, spec, flip=flip or tta, engine=engine, progress=progress, checkpoint=checkpoint)
+    bb = get_backbone(backbone); spec = r.spec_of(bb); steady_memory(); say = log or (lambda m: None)
+    graph = body_graph(backbone, spec, 'int8', _calibration(files, valid_pct, seed), checkpoint) if r.quantize == 'int8' else None
+    if graph is not None: say(f"int8 body ready ({CALIBRATION_IMAGES} training images calibrate it) in {time.time() - t0:.0f} s")
+    feats, pos, errs = extract_features(files, backbone, spec, flip=flip or tta, engine=engine, progress=progress, checkpoint=checkpoint,
+                                        graph=graph, log=log)
     if errs: warnings.warn(f"fast_train: skipped {len(errs)} unreadable image(s): " + '; '.join(e for _, e in errs[:5]))
     t_feat = time.time() - t0
     good = files[list(pos)]
@@ -208,14 +282,15 @@ def fast_train(data_path=None, # Folder of class folders; `None`: Caltech-101
     if len(classes) < 2: raise DatasetError(f"{root}: {len(classes)} class(es) with readable images; need at least 2")
     y = np.searchsorted(classes, labels)
     valid = _valid_mask(good, valid_pct, seed); vidx = np.flatnonzero(valid)
+    say(f"training the head: {epochs} epochs on {(~valid).sum():,} images" + (" and their mirrors" if flip else ''))
     head, hlearn = train_head(feats if flip else feats[:, :1], y, valid, len(classes), epochs, lr, seed=seed,
-                              label_smoothing=label_smoothing, quiet=not progress, vocab=classes, loss=loss)
+                              label_smoothing=label_smoothing, quiet=not progress, vocab=classes, loss=loss, log=log)
     t_head = time.time() - t0 - t_feat
     model = nn.Sequential(bb.body(pretrained=True), head).eval()
     to_emb, to_logits = split_head(head, pooled=True)
-    with torch.no_grad():   # [n, views, 512]: the network's output for the image (and its mirror)
-        raw = np.stack([to_emb(torch.from_numpy(np.ascontiguousarray(feats[:, v]))).numpy() for v in range(2 if tta else 1)], 1)
-        pred = np.mean([to_logits(torch.from_numpy(raw[:, v].copy())).numpy() for v in range(raw.shape[1])], 0).argmax(1)
+    # [n, views, 512]: the network's output for the image (and its mirror)
+    raw = np.stack([_apply(to_emb, feats[:, v]) for v in range(2 if tta else 1)], 1)
+    pred = np.mean([_apply(to_logits, raw[:, v]) for v in range(raw.shape[1])], 0).argmax(1)
     post = PostProcess(tta, None, expand)
     if whiten is not None: post.whitening = fit_whitening(post(raw)[~valid], whiten)   # the training split only
     emb = post(raw)
@@ -224,7 +299,7 @@ def fast_train(data_path=None, # Folder of class folders; `None`: Caltech-101
     assert list(dls.vocab) == classes and set(map(str, dls.valid_ds.items)) == set(map(str, good[list(vidx)]))
     learn = Learner(dls, model, metrics=accuracy, splitter=default_split)
     return Trained(model, learn, hlearn, good, labels, valid, classes, emb, float((pred[valid] == y[valid]).mean()),
-                   [(files[i], e) for i, e in errs], dict(features=t_feat, head=t_head, total=time.time() - t0), post)
+                   [(files[i], e) for i, e in errs], dict(features=t_feat, head=t_head, total=time.time() - t0), post, graph)
 
 # %% ../nbs/06_train.ipynb #633c4f3e
 class Projection(nn.Module):
@@ -254,25 +329,30 @@ def fit_pretrained(data_path=None, # The collection folder
                    valid_pct:float=0.2, # Validation fraction (kept for evaluation; nothing is trained)
                    seed:int=42, # Seed of the split
                    files=None, # Use these files instead of listing `data_path`
-                   engine:str='onnx', # Feature engine
+                   engine:str='auto', # Feature engine (see `extract_features`)
                    progress:bool=True, # Progress bar
                    checkpoint:Checkpoint|None=None, # Resumable feature extraction (see `Checkpoint`)
+                   quantize:str='none', # 'int8': features from the int8 body, which the stored model then runs (see `body_graph`)
+                   log=None, # Called with a progress line at least every 30 s while features are extracted
                   ) -> Trained:
     "No labels: pretrained pooled features -> PCA fitted on the training split -> embeddings of every image."
     t0 = time.time(); root = caltech101(data_path)
     files = list_images(root) if files is None else L(map(Path, files))
     if len(files) == 0: raise DatasetError(f"{root}: no images")
-    spec = spec or get_backbone(backbone).spec
-    feats, pos, errs = extract_features(files, backbone, spec, flip=False, engine=engine, progress=progress, checkpoint=checkpoint)
+    spec = spec or get_backbone(backbone).spec; steady_memory()
+    graph = body_graph(backbone, spec, 'int8', _calibration(files, valid_pct, seed), checkpoint) if quantize == 'int8' else None
+    if graph is not None and log is not None: log(f"int8 body ready ({CALIBRATION_IMAGES} training images calibrate it) in {time.time() - t0:.0f} s")
+    feats, pos, errs = extract_features(files, backbone, spec, flip=False, engine=engine, progress=progress, checkpoint=checkpoint,
+                                        graph=graph, log=log)
     if errs: warnings.warn(f"fit_pretrained: skipped {len(errs)} unreadable image(s): " + '; '.join(e for _, e in errs[:5]))
     t_feat = time.time() - t0
     good = files[list(pos)]; feats = feats[:, 0]
     valid = _valid_mask(good, valid_pct, seed)
     proj = fit_pca(feats[~valid] if (~valid).sum() >= 2 else feats, dim)
-    with torch.no_grad(): emb = proj(torch.from_numpy(feats)).numpy().astype(np.float32)
+    emb = _apply(proj, feats).astype(np.float32)
     model = nn.Sequential(pooled_body(backbone), proj).eval()
     return Trained(model, None, None, good, np.full(len(good), ''), valid, [], emb, None,
-                   [(files[i], e) for i, e in errs], dict(features=t_feat, fit=time.time() - t0 - t_feat, total=time.time() - t0))
+                   [(files[i], e) for i, e in errs], dict(features=t_feat, fit=time.time() - t0 - t_feat, total=time.time() - t0), None, graph)
 
 # %% ../nbs/06_train.ipynb #a16864bc
 def retrieval_metrics(emb:np.ndarray, # `[n, d]` embeddings as the index holds them
