@@ -16,8 +16,8 @@ from .store import ModelDir
 from .postprocess import PostProcess
 
 # %% auto #0
-__all__ = ['BATCH_VIEWS', 'preprocess', 'iter_batches', 'batch_images', 'OnnxEngine', 'Progress', 'Checkpoint', 'run_engine',
-           'Embedded', 'Embedder']
+__all__ = ['BATCH_VIEWS', 'LOG_EVERY', 'preprocess', 'iter_batches', 'batch_images', 'OnnxEngine', 'Progress', 'Checkpoint',
+           'run_engine', 'Embedded', 'Embedder']
 
 # %% ../nbs/04_embed.ipynb #570a1f66
 def preprocess(img, # Anything `load_image` accepts
@@ -103,12 +103,14 @@ class _Rows:
         self.k += m
     def result(self): return None if self.arrays is None else [a[:self.k] for a in self.arrays]
 
+LOG_EVERY = 20   # seconds between progress lines in a log: with one batch or epoch more, a line at least every 30 s
+
 class Progress:
-    "One line at least every `every` seconds (images done, rate, time left) for a log, where no progress bar shows."
+    "A line every `every` seconds (images done, rate, time left) for a log, where no progress bar shows."
     def __init__(self, total:int, # Images in the job
                  log, # Called with each line (e.g. `print`); `None`: silent
                  what:str='embedding', # The line's first word
-                 every:float=30, # Seconds between lines
+                 every:float=LOG_EVERY, # Seconds between lines (the line comes with the first batch after them)
                 ):
         import time
         self.total, self.log, self.what, self.every, self.clock = total, log, what, every, time.monotonic

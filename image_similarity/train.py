@@ -14,7 +14,7 @@ from .core import DatasetError
 from .data import ImageSpec, caltech101, list_images, folder_label
 from .dls import get_dls
 from .backbones import get_backbone
-from .embed import OnnxEngine, run_engine, Checkpoint
+from .embed import OnnxEngine, run_engine, Checkpoint, LOG_EVERY
 from .quantize import quantize_onnx, compose_onnx, CALIBRATION_IMAGES
 from .export import split_head, export_onnx, TorchEngine, EmbeddingModel, EmbeddingHead, EMB_LAYER
 from .postprocess import PostProcess, fit_whitening
@@ -139,7 +139,7 @@ def _valid_mask(files, valid_pct:float, seed:int) -> np.ndarray:
     valid = np.zeros(len(files), bool); valid[list(vidx)] = True
     return valid
 
-def _epoch_log(log, epochs:int, every:float=30):
+def _epoch_log(log, epochs:int, every:float=LOG_EVERY):
     "A fastai callback that calls `log` after an epoch when `every` seconds have passed since its last line, and after the last epoch."
     from fastai.callback.core import Callback
     class EpochLog(Callback):
