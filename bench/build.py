@@ -124,7 +124,7 @@ def main():
     out = Path(a.out); out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(res, indent=1)); t = table(res)
     cmd = f"python bench/build.py --n {a.n}" + (f" --baseline {a.baseline}" if a.baseline else '') + f" --variants {a.variants}"
-    if out.resolve() != (ROOT/'bench/results/build.json').resolve(): cmd += f" --out {out.relative_to(ROOT) if out.resolve().is_relative_to(ROOT) else out}"
+    if out.resolve() != (ROOT/'bench/results/build.json').resolve(): cmd += f" --out {out.resolve().relative_to(ROOT) if out.resolve().is_relative_to(ROOT) else out}"
     out.with_suffix('.txt').write_text(f"{cmd}\n\n{t}\n")
     print(t)
 
