@@ -270,8 +270,9 @@ def fast_train(data_path=None, # Folder of class folders; `None`: Caltech-101
     if len(folders) < 2: raise DatasetError(f"{root}: all images are in {len(folders)} folder ({', '.join(folders)}); training needs at "
                                             f"least 2 class sub-folders, one per class (e.g. {root}/cats/1.jpg, {root}/dogs/2.jpg)")
     bb = get_backbone(backbone); spec = r.spec_of(bb); steady_memory(); say = log or (lambda m: None)
-    graph = body_graph(backbone, spec, 'int8', _calibration(files, valid_pct, seed), checkpoint) if r.quantize == 'int8' else None
-    if graph is not None: say(f"int8 body ready ({CALIBRATION_IMAGES} training images calibrate it) in {time.time() - t0:.0f} s")
+    cal = _calibration(files, valid_pct, seed) if r.quantize == 'int8' else []
+    graph = body_graph(backbone, spec, 'int8', cal, checkpoint) if r.quantize == 'int8' else None
+    if graph is not None: say(f"int8 body ready ({len(cal)} training images calibrate it) in {time.time() - t0:.0f} s")
     feats, pos, errs = extract_features(files, backbone, spec, flip=flip or tta, engine=engine, progress=progress, checkpoint=checkpoint,
                                         graph=graph, log=log)
     if errs: warnings.warn(f"fast_train: skipped {len(errs)} unreadable image(s): " + '; '.join(e for _, e in errs[:5]))
@@ -340,8 +341,9 @@ def fit_pretrained(data_path=None, # The collection folder
     files = list_images(root) if files is None else L(map(Path, files))
     if len(files) == 0: raise DatasetError(f"{root}: no images")
     spec = spec or get_backbone(backbone).spec; steady_memory()
-    graph = body_graph(backbone, spec, 'int8', _calibration(files, valid_pct, seed), checkpoint) if quantize == 'int8' else None
-    if graph is not None and log is not None: log(f"int8 body ready ({CALIBRATION_IMAGES} training images calibrate it) in {time.time() - t0:.0f} s")
+    cal = _calibration(files, valid_pct, seed) if quantize == 'int8' else []
+    graph = body_graph(backbone, spec, 'int8', cal, checkpoint) if quantize == 'int8' else None
+    if graph is not None and log is not None: log(f"int8 body ready ({len(cal)} training images calibrate it) in {time.time() - t0:.0f} s")
     feats, pos, errs = extract_features(files, backbone, spec, flip=False, engine=engine, progress=progress, checkpoint=checkpoint,
                                         graph=graph, log=log)
     if errs: warnings.warn(f"fit_pretrained: skipped {len(errs)} unreadable image(s): " + '; '.join(e for _, e in errs[:5]))
