@@ -240,6 +240,13 @@ def _calibration(files, valid_pct:float, seed:int, n:int=CALIBRATION_IMAGES) -> 
     tr = np.flatnonzero(~_valid_mask(files, valid_pct, seed))
     return [files[i] for i in np.random.default_rng(seed).permutation(tr)[:n]]
 
+def _int8_body(files, backbone:str, spec:ImageSpec, valid_pct:float, seed:int, checkpoint, log, t0:float) -> bytes:
+    "`body_graph` in int8, calibrated on `_calibration` of `files` (kept in `checkpoint`); a line to `log` when it is ready."
+    cal = _calibration(files, valid_pct, seed)
+    g = body_graph(backbone, spec, 'int8', cal, checkpoint)
+    if log is not None: log(f"int8 body ready ({len(cal)} training images calibrate it) in {time.time() - t0:.0f} s")
+    return g
+
 def _apply(f, x:np.ndarray, bs:int=1024) -> np.ndarray:
     "`f` (a torch module) over the rows of `x` in batches: no full-size intermediate copies."
     with torch.no_grad(): return np.concatenate([f(torch.from_numpy(np.ascontiguousarray(x[i:i + bs]))).numpy() for i in range(0, len(x), bs)])
@@ -270,9 +277,7 @@ def fast_train(data_path=None, # Folder of class folders; `None`: Caltech-101
     if len(folders) < 2: raise DatasetError(f"{root}: all images are in {len(folders)} folder ({', '.join(folders)}); training needs at "
                                             f"least 2 class sub-folders, one per class (e.g. {root}/cats/1.jpg, {root}/dogs/2.jpg)")
     bb = get_backbone(backbone); spec = r.spec_of(bb); steady_memory(); say = log or (lambda m: None)
-    cal = _calibration(files, valid_pct, seed) if r.quantize == 'int8' else []
-    graph = body_graph(backbone, spec, 'int8', cal, checkpoint) if r.quantize == 'int8' else None
-    if graph is not None: say(f"int8 body ready ({len(cal)} training images calibrate it) in {time.time() - t0:.0f} s")
+    graph = _int8_body(files, backbone, spec, valid_pct, seed, checkpoint, log, t0) if r.quantize == 'int8' else None
     feats, pos, errs = extract_features(files, backbone, spec, flip=flip or tta, engine=engine, progress=progress, checkpoint=checkpoint,
                                         graph=graph, log=log)
     if errs: warnings.warn(f"fast_train: skipped {len(errs)} unreadable image(s): " + '; '.join(e for _, e in errs[:5]))
@@ -341,9 +346,7 @@ def fit_pretrained(data_path=None, # The collection folder
     files = list_images(root) if files is None else L(map(Path, files))
     if len(files) == 0: raise DatasetError(f"{root}: no images")
     spec = spec or get_backbone(backbone).spec; steady_memory()
-    cal = _calibration(files, valid_pct, seed) if quantize == 'int8' else []
-    graph = body_graph(backbone, spec, 'int8', cal, checkpoint) if quantize == 'int8' else None
-    if graph is not None and log is not None: log(f"int8 body ready ({len(cal)} training images calibrate it) in {time.time() - t0:.0f} s")
+    graph = _int8_body(files, backbone, spec, valid_pct, seed, checkpoint, log, t0) if quantize == 'int8' else None
     feats, pos, errs = extract_features(files, backbone, spec, flip=False, engine=engine, progress=progress, checkpoint=checkpoint,
                                         graph=graph, log=log)
     if errs: warnings.warn(f"fit_pretrained: skipped {len(errs)} unreadable image(s): " + '; '.join(e for _, e in errs[:5]))
