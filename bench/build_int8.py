@@ -14,7 +14,7 @@ def main(n=1000, n_cal=200):
     warnings.filterwarnings('ignore')
     from image_similarity.data import caltech101, list_images
     from image_similarity.pipeline import build
-    from image_similarity.dedup import calibrate_threshold
+    from image_similarity.calibrate import calibrate_threshold
     from image_similarity.store import DUP_THRESHOLD
     from image_similarity.search import ImageSearch
     root = caltech101(); files = sorted(list_images(root)); random.Random(0).shuffle(files); files = files[:n]

@@ -48,11 +48,11 @@ class DupAware:
         self.folder, self.ph = folder, {}
         self.orig = {c: o for p in truth for c, o in [p if p[0] in copies else p[::-1]]}
     def hash(self, n):
-        from image_similarity.dedup import _phash
+        from image_similarity.calibrate import _phash
         if n not in self.ph: self.ph[n] = _phash(self.folder/n)
         return self.ph[n]
     def same(self, x, y):
-        from image_similarity.dedup import _same_picture
+        from image_similarity.calibrate import _same_picture
         return x == y or _same_picture(self.hash(x), self.hash(y))
     def __call__(self, r:dict, found:set, truth:set, copies:set) -> dict:
         wrong = [p for p in found if (p[0] in copies or p[1] in copies) and p not in truth]
@@ -68,7 +68,7 @@ def pairs_set(names, a, b) -> set:
 def make_folder(work:Path, n_copies:int, seed:int=0):
     from PIL import Image
     from image_similarity.data import caltech101, list_images, load_image
-    from image_similarity.dedup import EDITS
+    from image_similarity.calibrate import EDITS
     src = caltech101(); files = list(list_images(src))
     folder = work/'images'; shutil.rmtree(folder, ignore_errors=True); folder.mkdir(parents=True)
     names = {}
@@ -99,7 +99,7 @@ def sweep(names, a, b, d, truth, copies, grid):
     return best
 
 def section_benchmark(a, out):
-    from image_similarity.dedup import find_duplicates, near_pairs, EDITS
+    from image_similarity.dedup import find_duplicates; from image_similarity.lsh_pairs import near_pairs; from image_similarity.calibrate import EDITS
     from image_similarity.search import ImageSearch
     from image_similarity.data import list_images
     work = Path(a.work); t0 = time.time()
@@ -169,7 +169,7 @@ def section_benchmark(a, out):
     except Exception as ex: res['methods']['imagededup CNN'] = dict(error=f"did not run offline: {ex}"[:300])
 
 def section_leaks(a, out):
-    from image_similarity.dedup import find_leaks, leak_effect, calibrate_threshold
+    from image_similarity.dedup import find_leaks, leak_effect; from image_similarity.calibrate import calibrate_threshold
     from image_similarity.search import ImageSearch
     from image_similarity.pipeline import build
     mds = {'unlabelled': Path(a.work)/'model_unlabelled_caltech', 'fine-tuned': Path(a.model)}
@@ -227,7 +227,7 @@ def _peak_gb() -> float:
     return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20, 2)
 
 def _scale_child(n, q):
-    from image_similarity.dedup import near_pairs
+    from image_similarity.lsh_pairs import near_pairs
     d, n_dup, thr = 512, 10_000, 0.05
     imported = _peak_gb()
     rng = np.random.default_rng(0)

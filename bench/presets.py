@@ -32,7 +32,7 @@ from image_similarity.pipeline import PRESETS, build
 from image_similarity.search import ImageSearch
 from image_similarity.store import ModelDir
 from image_similarity.embed import Embedder
-from image_similarity.dedup import calibrate_threshold
+from image_similarity.calibrate import calibrate_threshold
 
 def features(files, backbone, cache):
     fn = cache/f'{backbone}.npy'

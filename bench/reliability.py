@@ -4,7 +4,7 @@
 
 Builds throwaway model directories from 18 Caltech-101 images in a temporary folder, crafts damaged ones,
 serves a trickling URL on 127.0.0.1, and removes everything at the end (about three minutes). Each case also
-has a test in the notebook of the module that meets it (07_pipeline, 08_search, 08a_dedup, 11_distributed, ...)."""
+has a test in the notebook of the module that meets it (07_pipeline, 08_search, 08b_dedup, 11_distributed, ...)."""
 import os, sys, io, json, time, shutil, signal, socket, struct, hashlib, subprocess, tempfile, threading, http.server
 from pathlib import Path
 import numpy as np

@@ -15,7 +15,7 @@ from PIL import Image
 from .core import ImageSimilarityError
 from .data import fetch_image, is_url
 from .search import ImageSearch
-from .dedup import find_duplicates
+from .dedup import find_duplicates, decision
 
 # %% ../nbs/10_app.ipynb #1fb5ead7
 def thumbnail(img, # Anything `fetch_image` takes
@@ -69,7 +69,7 @@ class SearchApp(W.VBox):
         self.gallery.observe(self._on_pick, 'value')
         self.k.observe(lambda _: self._last is not None and self._run(self._last), 'value')
         self.cancel.on_click(lambda _: self._cancel())
-        self.dups_btn = W.Button(description='duplicates', tooltip='groups of (nearly) identical images in the collection')
+        self.dups_btn = W.Button(description='duplicates', tooltip='groups of (edited) copies of one picture in the collection')
         self.dups_btn.add_class('is-dups-btn'); self.dups_btn.on_click(lambda _: self._run(None, dups=True))
         self.dups = W.VBox(); self.dups.add_class('is-dups'); self._groups = None
         super().__init__([W.HTML(f'<b>image_similarity</b>: {len(self.search):,} images, {self.search.model.config["backbone"]}'),
@@ -141,7 +141,7 @@ class SearchApp(W.VBox):
         return res
 
     def _find_dups(self, gen, n:int=6):
-        "The `n` largest duplicate groups (found once, by file hash and embeddings: no decoding), one row each."
+        "The `n` largest duplicate groups (found once: file hashes, then candidates verified by local features), one row each."
         try:
             if self._groups is None: self._groups = find_duplicates(self.search, pixels=False)
             g = self._groups
@@ -153,9 +153,9 @@ class SearchApp(W.VBox):
             return None
         with self._lock:
             if gen != self._gen: return None
-            t = g.attrs['threshold']; k = g.group.nunique() if len(g) else 0
-            self.status.value = (f"{k} groups of (nearly) identical images, {int((~g.keep).sum())} extra copies (threshold {t:g}); "
-                                 f"the largest {min(n, k)} below" if k else f"no duplicates within {t:g}")
+            t = decision(g.attrs); k = g.group.nunique() if len(g) else 0
+            self.status.value = (f"{k} groups of copies, {int((~g.keep).sum())} extra copies ({t}); "
+                                 f"the largest {min(n, k)} below" if k else f"no copies ({t})")
             self.cancel.layout.display = 'none'; self.results.children = (); self.query_img.layout.display = 'none'
             self.dups.children = rows
         return g

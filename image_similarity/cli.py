@@ -95,8 +95,8 @@ def find_similar_images(argv=None, # Arguments (default: the command line)
         (['--split'], dict(choices=['train', 'valid'], help='search only this split of the collection (default: all)')),
         (['--show-image'], dict(action='store_true', help='open the result grid in a window')),
         (['--json'], dict(action='store_true', help='print the results as JSON')),
-        (['--check'], dict(action='store_true', help='only say whether the image is (nearly) in the collection: exit status 0 if so, 1 if not')),
-        (['--threshold'], dict(type=float, help="largest distance --check counts as the same picture (default: the model's)")),
+        (['--check'], dict(action='store_true', help='only say whether the image is (an edited copy of) an image of the collection, verified by local features: exit status 0 if so, 1 if not')),
+        (['--threshold'], dict(type=float, help="--check by a cut on the embedding distance instead of verification: the largest distance that counts as the same picture")),
     ])
     a = p.parse_args(argv)
     image = a.image or a.img_url
@@ -112,7 +112,8 @@ def find_similar_images(argv=None, # Arguments (default: the command line)
         s = ImageSearch(_model_dir(a.input_path, p.get_default('input_path')))
         if a.check:
             m = s.contains(img, *([a.threshold] if a.threshold is not None else []))
-            print(f"{'found' if m.found else 'not found'}: nearest {m.path}{f' ({m.label})' if m.label else ''}, distance {m.distance:.4f}")
+            print(f"{'found' if m.found else 'not found'}: {'copy of' if m.found else 'nearest'} {m.path}{f' ({m.label})' if m.label else ''}, distance {m.distance:.4f}"
+                  + (f", {m.inliers} matching keypoints" if m.inliers >= 0 else ''))
             raise SystemExit(0 if m.found else 1)
         t = time.perf_counter(); res = s.hits(img, a.n_items, split=a.split); dt = time.perf_counter() - t   # rows: no pandas
         if out or a.show_image:
@@ -134,7 +135,7 @@ def image_similarity_dedup(argv=None, # Arguments (default: the command line)
     "Find duplicate groups in a folder or model directory; report them, quarantine the extra copies, or undo that."
     a = _parser('image_similarity_dedup', image_similarity_dedup.__doc__, [
         (['--input-path'], dict(help='folder of images, or a model directory')),
-        (['--threshold'], dict(type=float, help="largest cosine distance of near copies (default: the model directory's calibrated one, else by kind of model)")),
+        (['--threshold'], dict(type=float, help="a cut on the embedding distance instead of verified copies: the largest cosine distance of near copies")),
         (['--model-dir'], dict(help='for a folder: keep its model directory here (default: a temporary one)')),
         (['--report'], dict(help='write the groups (or the leaks) to this CSV file')),
         (['--move-to'], dict(help='quarantine folder for the copies that are not kept')),
@@ -145,16 +146,16 @@ def image_similarity_dedup(argv=None, # Arguments (default: the command line)
     def main():
         import pandas as pd
         from image_similarity.core import ImageSimilarityError, atomic_write
-        from image_similarity.dedup import find_duplicates, find_leaks, remove_duplicates, undo_removal
+        from image_similarity.dedup import find_duplicates, find_leaks, remove_duplicates, undo_removal, decision
         if a.undo: print(f"{undo_removal(a.undo)} file(s) moved back"); return 0
         if not a.input_path: raise ImageSimilarityError("--input-path is required (or --undo REPORT)")
         if a.leaks:
             r = find_leaks(a.input_path, threshold=a.threshold, model_dir=a.model_dir)
-            print(f"{len(r)} of {r.attrs['n_test']:,} validation images have a copy among {r.attrs['n_train']:,} training images (threshold {r.attrs['threshold']:g})")
+            print(f"{len(r)} of {r.attrs['n_test']:,} validation images have a copy among {r.attrs['n_train']:,} training images ({decision(r.attrs)})")
         else:
-            r = find_duplicates(a.input_path, a.threshold, model_dir=a.model_dir, progress=sys.stderr.isatty())
+            r = find_duplicates(a.input_path, threshold=a.threshold, model_dir=a.model_dir, progress=sys.stderr.isatty())
             print(f"{r.group.nunique() if len(r) else 0} groups, {int((~r.keep).sum())} extra copies among "
-                  f"{r.attrs.get('n_images', 0):,} images (threshold {r.attrs['threshold']:g})")
+                  f"{r.attrs.get('n_images', 0):,} images ({decision(r.attrs)})")
             if sk := r.attrs.get('skipped'): print(f"skipped {len(sk)} unreadable file(s), e.g. {sk[0]}")
         with pd.option_context('display.width', 200, 'display.max_colwidth', 80):
             if len(r): print(r.to_string(index=False, max_rows=40))

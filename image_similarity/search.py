@@ -135,21 +135,32 @@ def dup_threshold(self:ImageSearch) -> float:
 
 class Match(NamedTuple):
     "What `ImageSearch.contains` returns."
-    found:bool # The nearest image is within `threshold`
-    distance:float # Cosine distance to the nearest image
-    path:str # The nearest image
+    found:bool # An image of the collection is (a copy of) the same picture
+    distance:float # Cosine distance to that image (or, when none is, to the nearest)
+    path:str # That image (or the nearest)
     label:str # Its label ('' in an unlabelled collection)
+    inliers:int=-1 # Its keypoints that one homography matches to the image's (`find_copies`); -1: not verified
 
 @patch
 def contains(self:ImageSearch, image, # Anything `fetch_image` takes
-             threshold:float|None=None, # Largest distance that counts as the same picture; `None`: `dup_threshold`
+             threshold:float|None=None, # A cut on the distance instead of verification: largest distance that counts as the same picture
              timeout:float=10, # For URLs
+             verify:bool|None=None, # Verify the `k` nearest images by local features (`verify_pairs`); `None`: unless `threshold` is given
+             k:int=3, # With `verify`: nearest images verified
             ) -> Match:
-    "Is `image` (nearly) the same as an image of the collection? The nearest one and its distance."
+    "Is `image` an (edited) copy of an image of the collection? The verified image with the most inliers, else the nearest."
+    if verify is None: verify = threshold is None
     if threshold is None: threshold = self.dup_threshold
-    hit = self.hits(image, 1, timeout, expand=0)   # the nearest image itself, not the expanded query's
+    if verify and not (isinstance(image, (str, Path)) and not is_url(image)): image = fetch_image(image, timeout)   # fetched once
+    hit = self.hits(image, k if verify else 1, timeout, expand=0)   # the nearest images themselves, not the expanded query's
     if not hit: raise ImageSimilarityError(f"{self.model.path}: holds no images")
-    r = hit[0]; return Match(r['distance'] <= threshold, r['distance'], r['path'], r['label'])
+    if not verify:
+        r = hit[0]; return Match(r['distance'] <= threshold, r['distance'], r['path'], r['label'])
+    from image_similarity.copies import LocalFeatures, verify_pairs     # OpenCV: only when a copy is checked
+    v = verify_pairs(LocalFeatures([image] + [r['path'] for r in hit]), np.zeros(len(hit), np.int64), np.arange(1, len(hit) + 1))
+    i = int(np.argmax(np.where(v['copy'], v['inliers'], -1))) if v['copy'].any() else 0
+    r = hit[i]; return Match(bool(v['copy'][i]), r['distance'], r['path'], r['label'], int(v['inliers'][i]))
+
 
 # %% ../nbs/08_search.ipynb #9041ee1e
 def _write(self:ImageSearch, files_of, rehash:bool, root=None, progress:bool=False) -> dict:
