@@ -4,11 +4,12 @@
 
 # %% ../nbs/05c_copies.ipynb #763bf963
 from __future__ import annotations
-import os, threading
+import threading
 from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 from .core import ImageSimilarityError
-from .data import load_image, ImageLoadError
+from .data import load_image, io_workers, ImageLoadError
+from .lsh_pairs import unit_rows
 
 # %% auto #0
 __all__ = ['FEATURE_SIDE', 'MIN_SIDE', 'N_FEATURES', 'RATIO', 'REPROJ', 'MIN_INLIERS', 'MIN_SHARE', 'SHARED_PARTNERS',
@@ -24,8 +25,6 @@ REPROJ = 2.0           # RANSAC: pixels an inlier may miss the homography by (a 
 MIN_INLIERS = 15       # the decision: at least this many inliers that are not shared content ...
 MIN_SHARE = 0.3        # ... and at least this share of the keypoints of the image with fewer
 SHARED_PARTNERS = 8    # a keypoint that is an inlier with more other images than this is shared content
-
-def _workers(n:int|None=None) -> int: return n or min(8, (os.cpu_count() or 1) * 2)
 
 def gray_pixels(image, # File, bytes or PIL image (anything `load_image` reads)
                 flip:bool=False, # Mirror it left to right
@@ -47,7 +46,7 @@ class LocalFeatures:
     def __init__(self, images, # Image files, bytes or PIL images
                  n_workers:int|None=None, # Threads (OpenCV releases the GIL)
                 ):
-        self.images, self.n_workers, self._cache, self._local = list(images), _workers(n_workers), {}, threading.local()
+        self.images, self.n_workers, self._cache, self._local = list(images), io_workers(n_workers), {}, threading.local()
     def _compute(self, key) -> tuple:
         i, flip = key
         if getattr(self._local, 'sift', None) is None:
@@ -104,7 +103,7 @@ def verify_pairs(feats:LocalFeatures, # Features of the images the pairs index
             ja, jb = match(feats.get(i), feats.get(j, True))
             if len(ja) > len(ia): ia, ib, fl = ja, jb, True
         return ia, ib, fl
-    with ThreadPoolExecutor(_workers(n_workers)) as ex: res = list(ex.map(one, zip(a.tolist(), b.tolist(), mirror.tolist())))
+    with ThreadPoolExecutor(io_workers(n_workers)) as ex: res = list(ex.map(one, zip(a.tolist(), b.tolist(), mirror.tolist())))
     # shared content: a keypoint that is an inlier with more than SHARED_PARTNERS other images
     partners = {}
     for (i, j), (ia, ib, fl) in zip(zip(a.tolist(), b.tolist()), res):
@@ -139,7 +138,7 @@ def pdq_hashes(images, # Image files, bytes or PIL images
                n_workers:int|None=None, # Threads
               ) -> tuple[np.ndarray, np.ndarray]:
     "PDQ hashes of each image and its 7 other dihedral variants `[n, 8, 4]` (64-bit words), and each image's quality (0: unreadable)."
-    with ThreadPoolExecutor(_workers(n_workers)) as ex: r = list(ex.map(_pdq, list(images)))
+    with ThreadPoolExecutor(io_workers(n_workers)) as ex: r = list(ex.map(_pdq, list(images)))
     H = np.zeros((len(r), 8, 4), np.uint64); Q = np.zeros(len(r), np.int64)
     for i, (h, q) in enumerate(r):
         if h is not None: H[i], Q[i] = h, q
@@ -167,21 +166,21 @@ def pdq_pairs(H, Q, # `pdq_hashes`' result
     return lo[first], hi[first], d[first]
 
 # %% ../nbs/05c_copies.ipynb #8a934508
-def _neighbours(x, k:int, rows=None, cols=None, block:int=2048):
-    "Each row's `k` nearest columns by cosine (exact, in blocks), nearest first: `(a, b, distance, rank)` without self-pairs."
-    from image_similarity.lsh_pairs import unit_rows
-    v = unit_rows(x); n = len(v)
+def _neighbours(v, # `[n, d]` unit rows
+                k:int, rows=None, cols=None, block:int=2048):
+    "Each row's `k` nearest columns by cosine (exact, in blocks), nearest first: `(a, b, rank)` without self-pairs."
+    n = len(v)
     rows = np.arange(n) if rows is None else np.asarray(rows, np.int64); cols = np.arange(n) if cols is None else np.asarray(cols, np.int64)
     k = min(k, len(cols) - 1 if rows is cols or np.array_equal(rows, cols) else len(cols))
-    if k <= 0 or not len(rows): return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.float32), np.zeros(0, np.int64)
-    A, B, D = [], [], []
+    if k <= 0 or not len(rows): return (np.zeros(0, np.int64),) * 3
+    A, B = [], []
     for s in range(0, len(rows), block):
         r = rows[s:s+block]; S = v[r] @ v[cols].T
         S[r[:, None] == cols[None]] = -np.inf                                 # never itself
         j = np.argpartition(-S, k - 1, axis=1)[:, :k]
         j = np.take_along_axis(j, np.argsort(-np.take_along_axis(S, j, 1), 1, kind='stable'), 1)   # nearest first
-        A.append(np.repeat(r, k)); B.append(cols[j].reshape(-1)); D.append(1 - np.take_along_axis(S, j, 1).reshape(-1))
-    return np.concatenate(A), np.concatenate(B), np.maximum(np.concatenate(D), 0).astype(np.float32), np.tile(np.arange(k), len(rows))
+        A.append(np.repeat(r, k)); B.append(cols[j].reshape(-1))
+    return np.concatenate(A), np.concatenate(B), np.tile(np.arange(k), len(rows))
 
 def find_copies(images, # Image files, bytes or PIL images
                 embeddings, # `[n, d]`: their embeddings (any model; used for candidates only)
@@ -194,7 +193,8 @@ def find_copies(images, # Image files, bytes or PIL images
     import pandas as pd
     images = list(images); n = len(images)
     if len(embeddings) != n: raise ImageSimilarityError(f"find_copies: {n} images but {len(embeddings)} embeddings")
-    a, b, d, rank = _neighbours(embeddings, k, rows, cols)
+    v = unit_rows(embeddings)
+    a, b, rank = _neighbours(v, k, rows, cols)
     lo, hi = np.minimum(a, b), np.maximum(a, b)
     if pdq:
         H, Q = pdq_hashes(images, n_workers)
@@ -202,8 +202,6 @@ def find_copies(images, # Image files, bytes or PIL images
     else: pa, pb, bits = np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.int32)
     c = pd.concat([pd.DataFrame(dict(a=lo, b=hi, m=rank == 0)), pd.DataFrame(dict(a=pa, b=pb, m=True))])
     c = c.groupby(['a', 'b'], sort=True, as_index=False).m.max()          # a mirror is tried for nearest neighbours and PDQ candidates
-    from image_similarity.lsh_pairs import unit_rows
-    v = unit_rows(embeddings)
     c['distance'] = np.maximum(1 - (v[c.a.to_numpy()] * v[c.b.to_numpy()]).sum(1), 0).astype(np.float32) if len(c) else np.zeros(0, np.float32)
     pdq_bits = dict(zip(zip(pa.tolist(), pb.tolist()), bits.tolist()))
     c['pdq_bits'] = [pdq_bits.get(p, -1) for p in zip(c.a.tolist(), c.b.tolist())]

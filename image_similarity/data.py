@@ -16,8 +16,8 @@ from .core import ImageSimilarityError, ImageLoadError, DatasetError
 
 # %% auto #0
 __all__ = ['IMAGE_EXTS', 'MAX_PIXELS', 'MAX_URL_BYTES', 'caltech101', 'list_images', 'folder_label', 'collection_path',
-           'fingerprint', 'collection_labels', 'LabelOf', 'content_hash', 'hash_files', 'load_image', 'fetch_url',
-           'is_url', 'fetch_image', 'scan_images', 'ImageSpec']
+           'fingerprint', 'collection_labels', 'LabelOf', 'content_hash', 'io_workers', 'hash_files', 'load_image',
+           'fetch_url', 'is_url', 'fetch_image', 'scan_images', 'ImageSpec']
 
 # %% ../nbs/01_data.ipynb #08287d35
 def caltech101(path=None, # A folder of class folders; `None` means fastai's Caltech-101
@@ -155,12 +155,17 @@ def content_hash(fn, # A file
     except OSError as e: raise DatasetError(f"{fn}: cannot be read ({type(e).__name__}: {e})") from None
     return h.hexdigest()[:32]
 
+def io_workers(n:int|None=None, # Threads asked for; `None`: the default
+              ) -> int:
+    "Threads for file reading, hashing and decoding (which release the GIL): `n`, else twice the cores, at most 8."
+    return n or min(8, (os.cpu_count() or 1) * 2)
+
 def hash_files(files, # Files
                n_workers:int|None=None, # Threads (hashing releases the GIL)
               ) -> list:
     "`content_hash` of every file, in order."
     from concurrent.futures import ThreadPoolExecutor
-    with ThreadPoolExecutor(n_workers or min(8, (os.cpu_count() or 1) * 2)) as ex: return list(ex.map(content_hash, files))
+    with ThreadPoolExecutor(io_workers(n_workers)) as ex: return list(ex.map(content_hash, files))
 
 # %% ../nbs/01_data.ipynb #c1cf6f75
 MAX_PIXELS = Image.MAX_IMAGE_PIXELS or 89_478_485

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 from .core import ImageSimilarityError, atomic_write
-from .data import list_images, load_image, hash_files, content_hash
+from .data import list_images, load_image, hash_files, content_hash, io_workers
 from .store import ModelDir, is_model_dir, DUP_THRESHOLD
 from .lsh_pairs import unit_rows, near_pairs
 from .copies import find_copies
@@ -40,7 +40,7 @@ def image_facts(files, # Image files
     import pandas as pd
     from concurrent.futures import ThreadPoolExecutor
     files = [Path(f) for f in files]
-    with ThreadPoolExecutor(n_workers or min(8, (os.cpu_count() or 1) * 2)) as ex: facts = list(ex.map(lambda f: _facts(f, pixels), files))
+    with ThreadPoolExecutor(io_workers(n_workers)) as ex: facts = list(ex.map(lambda f: _facts(f, pixels), files))
     w, h, nb, px = zip(*facts) if facts else ((), (), (), ())
     return pd.DataFrame(dict(path=[str(f) for f in files], width=w, height=h, bytes=nb,
                              file_hash=hash_files(files) if file_hash is None else list(file_hash), pixel_hash=px))
