@@ -13,7 +13,7 @@ from .lsh_pairs import unit_rows
 
 # %% auto #0
 __all__ = ['FEATURE_SIDE', 'MIN_SIDE', 'N_FEATURES', 'RATIO', 'REPROJ', 'MIN_INLIERS', 'MIN_SHARE', 'SHARED_PARTNERS',
-           'PDQ_MIN_QUALITY', 'PDQ_CANDIDATE_BITS', 'PDQ_MATCH_BITS', 'PDQ_SIDE', 'gray_pixels', 'LocalFeatures',
+           'PDQ_MATCH_BITS', 'PDQ_MIN_QUALITY', 'PDQ_CANDIDATE_BITS', 'PDQ_SIDE', 'gray_pixels', 'LocalFeatures',
            'match', 'verify_pairs', 'pdq_hashes', 'pdq_pairs', 'find_copies']
 
 # %% ../nbs/05c_copies.ipynb #1666c303
@@ -25,6 +25,7 @@ REPROJ = 2.0           # RANSAC: pixels an inlier may miss the homography by (a 
 MIN_INLIERS = 15       # the decision: at least this many inliers that are not shared content ...
 MIN_SHARE = 0.3        # ... and at least this share of the keypoints of the image with fewer
 SHARED_PARTNERS = 8    # a keypoint that is an inlier with more other images than this is shared content
+PDQ_MATCH_BITS = 31    # PDQ's own match threshold: a pair within it needs only half of MIN_INLIERS (blur leaves few keypoints)
 
 def gray_pixels(image, # File, bytes or PIL image (anything `load_image` reads)
                 flip:bool=False, # Mirror it left to right
@@ -89,6 +90,7 @@ def match(fa, fb) -> tuple[np.ndarray, np.ndarray]:
 def verify_pairs(feats:LocalFeatures, # Features of the images the pairs index
                  a, b, # Pairs `(a[i], b[i])` of image indices
                  mirror=True, # Also match `a` against `b`'s mirror image when the straight match falls short; or a bool per pair
+                 pdq_bits=None, # PDQ bits between each pair (`pdq_pairs`; -1 or `None`: not known), for the blur rule of the decision
                  n_workers:int|None=None, # Threads
                 ) -> dict:
     "Each pair's verification: `inliers` (after discounting shared content), `share` of the smaller image's keypoints, `flip`, and `copy`."
@@ -117,12 +119,13 @@ def verify_pairs(feats:LocalFeatures, # Features of the images the pairs index
         ok = ~(shared(i, False, ia) | shared(j, fl, ib)) if len(ia) >= MIN_INLIERS else np.ones(len(ia), bool)
         inl[n] = ok.sum(); flip[n] = fl
         share[n] = inl[n] / small(i, j, fl)
-    return dict(inliers=inl, share=share, flip=flip, copy=(inl >= MIN_INLIERS) & (share >= MIN_SHARE))
+    bits = np.full(len(a), -1) if pdq_bits is None else np.asarray(pdq_bits).reshape(-1)
+    copy = ((inl >= MIN_INLIERS) & (share >= MIN_SHARE)) | ((bits >= 0) & (bits <= PDQ_MATCH_BITS) & (inl >= MIN_INLIERS // 2))
+    return dict(inliers=inl, share=share, flip=flip, copy=copy)
 
 # %% ../nbs/05c_copies.ipynb #4953796f
 PDQ_MIN_QUALITY = 50     # PDQ's own advice: hashes of lower quality (flat images) match by chance
 PDQ_CANDIDATE_BITS = 90  # a pair within this many of the 256 bits is a candidate
-PDQ_MATCH_BITS = 31      # PDQ's own match threshold: with half of MIN_INLIERS, a copy too (blur leaves few keypoints)
 PDQ_SIDE = 512           # PDQ hashes a picture reduced to 64 x 64: decoding at most this large loses nothing
 
 def _pdq(image) -> tuple:
@@ -205,8 +208,7 @@ def find_copies(images, # Image files, bytes or PIL images
     c['distance'] = np.maximum(1 - (v[c.a.to_numpy()] * v[c.b.to_numpy()]).sum(1), 0).astype(np.float32) if len(c) else np.zeros(0, np.float32)
     pdq_bits = dict(zip(zip(pa.tolist(), pb.tolist()), bits.tolist()))
     c['pdq_bits'] = [pdq_bits.get(p, -1) for p in zip(c.a.tolist(), c.b.tolist())]
-    r = verify_pairs(LocalFeatures(images, n_workers), c.a, c.b, mirror=c.m.to_numpy(), n_workers=n_workers) if len(c) else dict(inliers=[], share=[], flip=[], copy=[])
+    r = verify_pairs(LocalFeatures(images, n_workers), c.a, c.b, mirror=c.m.to_numpy(), pdq_bits=c.pdq_bits.to_numpy(), n_workers=n_workers) if len(c) else dict(inliers=[], share=[], flip=[], copy=[])
     c = c.drop(columns='m').assign(inliers=np.asarray(r['inliers'], np.int64), share=np.asarray(r['share'], np.float32).round(3),
                  flip=np.asarray(r['flip'], bool), is_copy=np.asarray(r['copy'], bool))
-    c['is_copy'] |= c.pdq_bits.between(0, PDQ_MATCH_BITS) & (c.inliers >= MIN_INLIERS // 2)
     return c.sort_values(['is_copy', 'inliers', 'a', 'b'], ascending=[False, False, True, True]).reset_index(drop=True)

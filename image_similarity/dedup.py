@@ -13,7 +13,7 @@ from .data import list_images, load_image, hash_files, content_hash, io_workers
 from .store import ModelDir, is_model_dir, DUP_THRESHOLD
 from .lsh_pairs import unit_rows, near_pairs
 from .copies import find_copies
-from .search import ImageSearch, _shown_once
+from .search import ImageSearch, _shown_once, _decision
 
 # %% auto #0
 __all__ = ['PLAN_COLUMNS', 'REPORT_COLUMNS', 'image_facts', 'default_keep', 'decision', 'find_duplicates', 'find_leaks',
@@ -117,8 +117,7 @@ def find_duplicates(source, # `ImageSearch`, `ModelDir`, model directory, or a f
     import pandas as pd
     if grouping not in ('stars', 'components'): raise ImageSimilarityError(f"grouping={grouping!r}: 'stars' or 'components'")
     s = _source(source, model_dir, _watched() if progress is None else progress)
-    if verify is None: verify = threshold is None
-    if threshold is None and not verify: threshold = s.dup_threshold
+    verify, threshold = _decision(s, verify, threshold)
     it = s.items.reset_index(drop=True); n = len(it)
     facts = image_facts([s.root/p for p in it.path], pixels, file_hash=_content(s))   # the stored hashes: no file read twice
     # stage 1: exact copies (same file hash, or same pixels) -> one representative each
@@ -184,8 +183,7 @@ def find_leaks(train, # `ImageSearch`, model directory, or folder: the training 
     "Every test image with a (near-)copy among the training images: test and train path, distance, match, labels. Nearest first."
     import pandas as pd
     s = _source(train, model_dir)
-    if verify is None: verify = threshold is None
-    if threshold is None and not verify: threshold = s.dup_threshold
+    verify, threshold = _decision(s, verify, threshold)
     it = s.items.reset_index(drop=True); e = unit_rows(s.model.embeddings)
     if test is None:
         tr, te = np.flatnonzero(it.split.to_numpy() == 'train'), np.flatnonzero(it.split.to_numpy() == 'valid')

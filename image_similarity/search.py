@@ -133,6 +133,11 @@ def dup_threshold(self:ImageSearch) -> float:
     "Largest distance that counts as the same picture: the model directory's (`ModelDir.dup_threshold`)."
     return self.model.dup_threshold
 
+def _decision(s:ImageSearch, verify:bool|None, threshold:float|None) -> tuple:
+    "`(verify, threshold)` as `contains`, `find_duplicates` and `find_leaks` read them: verified unless a `threshold` is given; the cut's default `dup_threshold`."
+    if verify is None: verify = threshold is None
+    return verify, (s.dup_threshold if threshold is None and not verify else threshold)
+
 class Match(NamedTuple):
     "What `ImageSearch.contains` returns."
     found:bool # An image of the collection is (a copy of) the same picture
@@ -149,15 +154,17 @@ def contains(self:ImageSearch, image, # Anything `fetch_image` takes
              k:int=3, # With `verify`: nearest images verified
             ) -> Match:
     "Is `image` an (edited) copy of an image of the collection? The verified image with the most inliers, else the nearest."
-    if verify is None: verify = threshold is None
-    if threshold is None: threshold = self.dup_threshold
+    verify, threshold = _decision(self, verify, threshold)
     if verify and not (isinstance(image, (str, Path)) and not is_url(image)): image = fetch_image(image, timeout)   # fetched once
     hit = self.hits(image, k if verify else 1, timeout, expand=0)   # the nearest images themselves, not the expanded query's
     if not hit: raise ImageSimilarityError(f"{self.model.path}: holds no images")
     if not verify:
         r = hit[0]; return Match(r['distance'] <= threshold, r['distance'], r['path'], r['label'])
-    from image_similarity.copies import LocalFeatures, verify_pairs     # OpenCV: only when a copy is checked
-    v = verify_pairs(LocalFeatures([image] + [r['path'] for r in hit]), np.zeros(len(hit), np.int64), np.arange(1, len(hit) + 1))
+    from image_similarity.copies import LocalFeatures, verify_pairs, pdq_hashes, pdq_pairs, PDQ_MATCH_BITS   # OpenCV: only when a copy is checked
+    ims, n = [image] + [r['path'] for r in hit], len(hit)
+    _, j, bits = pdq_pairs(*pdq_hashes(ims), PDQ_MATCH_BITS, rows=[0], cols=np.arange(1, n + 1))
+    pdq = np.full(n, -1); pdq[j - 1] = bits                              # the same decision as `find_copies`: PDQ's blur rule too
+    v = verify_pairs(LocalFeatures(ims), np.zeros(n, np.int64), np.arange(1, n + 1), pdq_bits=pdq)
     i = int(np.argmax(np.where(v['copy'], v['inliers'], -1))) if v['copy'].any() else 0
     r = hit[i]; return Match(bool(v['copy'][i]), r['distance'], r['path'], r['label'], int(v['inliers'][i]))
 
