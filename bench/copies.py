@@ -17,7 +17,8 @@ old `find_duplicates` (one cut on the embedding distance) and the verified one (
      (built here; its embedding time is reported apart), pairs = every pair inside a group;
    - the same two decisions with the fine-tuned `--model` (default preset `quality`; the folder embedded with its
      embedder): `near_pairs` at its `dup_threshold`, and `find_copies`.
-   For each: precision, recall, F1, recall per edit, seconds per 1,000 images (without the embedding), peak memory.
+   For each: precision, recall, F1, recall per edit, seconds per 1,000 images (without the embedding), peak memory
+   (the child's maximum resident set size; a child that only imports what they import gives the floor).
 Writes bench/results/copies.json and copies.txt.
 """
 import argparse, json, os, resource, shutil, subprocess, sys, time, warnings
@@ -28,11 +29,12 @@ ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT/'bench'/'results'
 
 def edits():
+    "The 14 edits. Every argument that AugLy would draw at random is fixed (its default overlay text is drawn on import)."
     np.float = float                      # augly still uses np.float (removed in NumPy 2)
     import augly.image as A
     return {'crop 70%': lambda i: A.crop(i, x1=.15, y1=.15, x2=.85, y2=.85), 'resize 40%': lambda i: A.scale(i, factor=0.4),
             'rotate 15': lambda i: A.rotate(i, degrees=15), 'JPEG q20': lambda i: A.encoding_quality(i, quality=20),
-            'text': lambda i: A.overlay_text(i), 'emoji': lambda i: A.overlay_emoji(i),
+            'text': lambda i: A.overlay_text(i, text=[17, 250, 444, 612, 903]), 'emoji': lambda i: A.overlay_emoji(i),
             'border 20%': lambda i: A.pad(i, w_factor=.2, h_factor=.2, color=(255, 255, 255)), 'mirror': A.hflip,
             'grayscale': A.grayscale, 'brightness x1.6': lambda i: A.brightness(i, factor=1.6), 'blur r3': lambda i: A.blur(i, radius=3),
             'stripes': lambda i: A.overlay_stripes(i), 'perspective': lambda i: A.perspective_transform(i, sigma=50, seed=1),
@@ -62,7 +64,13 @@ def one(method:str, work:Path, model:str) -> dict:
     "Run one method in this (child) process: its pairs of file names, seconds, peak memory."
     folder = work/'images'; names = sorted(p.name for p in folder.iterdir()); files = [folder/n for n in names]
     t = time.time()
-    if method == 'imagededup PHash':
+    if method == 'imports only':                            # what every child holds before it works: the peak-memory floor
+        import types
+        stub = types.ModuleType('imagededup.methods.cnn'); stub.CNN = None; sys.modules['imagededup.methods.cnn'] = stub
+        from imagededup.methods import PHash
+        import image_similarity.dedup, image_similarity.copies, image_similarity.lsh_pairs
+        pairs = []
+    elif method == 'imagededup PHash':
         import types
         stub = types.ModuleType('imagededup.methods.cnn'); stub.CNN = None; sys.modules['imagededup.methods.cnn'] = stub   # its CNN downloads weights
         from imagededup.methods import PHash
@@ -112,6 +120,7 @@ def report(res:dict) -> str:
     for k, m in res['methods'].items():
         L.append(f"| {k} | {m['precision']:.3f} | {m['recall']:.3f} | {m['f1']:.3f} | {m['fp']} | {len(m['pairs_of_originals'])} | "
                  f"{m['seconds'] / n * 1000:.1f} | {m['peak_rss_gb']} |")
+    if 'imports_only_gb' in res: L += ['', f"Peak memory of a child that only imports the packages these methods use: {res['imports_only_gb']} GB."]
     L += ['', 'Recall per edit:', '', '| method | ' + ' | '.join(edits_) + ' |', '|---|' + '---|' * len(edits_)]
     for k, m in res['methods'].items(): L.append(f"| {k} | " + ' | '.join(f"{m['per_edit'][e]:.2f}" for e in edits_) + ' |')
     v = res['methods'].get('find_duplicates, verified (unlabelled)')
@@ -138,6 +147,9 @@ if __name__ == '__main__':
     np.savez(work/'finetuned.npz', emb=e.embeddings, names=np.array(names), threshold=s.dup_threshold)
     res = dict(command='python bench/copies.py ' + ' '.join(sys.argv[1:]), n_images=len(names), n_copies=len(t['truth']),
                n_originals=len(t['originals']), build_seconds=build_s, embed_seconds=embed_s, model=a.model, methods={})
+    r = subprocess.run([sys.executable, __file__, '--one', 'imports only', '--work', str(work)], capture_output=True, text=True)
+    if r.returncode: raise SystemExit(f"imports only: failed\n{r.stderr[-3000:]}")
+    res['imports_only_gb'] = json.loads(r.stdout.strip().splitlines()[-1])['peak_rss_gb']
     for m in METHODS:
         r = subprocess.run([sys.executable, __file__, '--one', m, '--work', str(work), '--model', a.model], capture_output=True, text=True)
         if r.returncode: raise SystemExit(f"{m}: failed\n{r.stderr[-3000:]}")
