@@ -13,8 +13,9 @@ from .lsh_pairs import unit_rows
 
 # %% auto #0
 __all__ = ['FEATURE_SIDE', 'MIN_SIDE', 'N_FEATURES', 'RATIO', 'REPROJ', 'MIN_INLIERS', 'MIN_SHARE', 'SHARED_PARTNERS',
-           'PDQ_MATCH_BITS', 'PDQ_MIN_QUALITY', 'PDQ_CANDIDATE_BITS', 'PDQ_SIDE', 'gray_pixels', 'LocalFeatures',
-           'match', 'verify_pairs', 'pdq_hashes', 'pdq_pairs', 'find_copies']
+           'PDQ_MATCH_BITS', 'DENSE_INLIERS', 'AGREE', 'AGREE_BLOCK', 'AGREE_NCC', 'AGREE_TEXTURE', 'PDQ_MIN_QUALITY',
+           'PDQ_CANDIDATE_BITS', 'PDQ_SIDE', 'VIEW_DIFF', 'VIEW_MIN', 'VIEW_MAX', 'gray_pixels', 'LocalFeatures',
+           'match', 'agreement', 'verify_pairs', 'pdq_hashes', 'pdq_pairs', 'template_views', 'find_copies']
 
 # %% ../nbs/05c_copies.ipynb #1666c303
 FEATURE_SIDE = 384     # longest side (pixels) local features are computed at
@@ -26,6 +27,11 @@ MIN_INLIERS = 15       # the decision: at least this many inliers that are not s
 MIN_SHARE = 0.3        # ... and at least this share of the keypoints of the image with fewer
 SHARED_PARTNERS = 8    # a keypoint that is an inlier with more other images than this is shared content
 PDQ_MATCH_BITS = 31    # PDQ's own match threshold: a pair within it needs only half of MIN_INLIERS (blur leaves few keypoints)
+DENSE_INLIERS = 12     # a pair short of MIN_SHARE (a warp or a rotation changes the keypoints) is a copy with this many inliers ...
+AGREE = 0.95           # ... when this share of the blocks the homography overlays agree in pixels, both ways
+AGREE_BLOCK = 16       # blocks of AGREE_BLOCK x AGREE_BLOCK pixels (at FEATURE_SIDE) ...
+AGREE_NCC = 0.5        # ... agree when their pixels correlate above this (normalised cross-correlation, after a light blur) ...
+AGREE_TEXTURE = 4.0    # ... of those textured in both images (pixel standard deviation above this; flat blocks tell nothing)
 
 def gray_pixels(image, # File, bytes or PIL image (anything `load_image` reads)
                 flip:bool=False, # Mirror it left to right
@@ -71,57 +77,96 @@ class LocalFeatures:
             for k, f in zip(todo, ex.map(self._compute, todo)): self._cache[k] = f
 
 # %% ../nbs/05c_copies.ipynb #443616fd
-def match(fa, fb) -> tuple[np.ndarray, np.ndarray]:
-    "Inliers of features `fa` against `fb`: keypoint indices `(ia, ib)` of the ratio-test matches one RANSAC homography explains."
+def _match(fa, fb) -> tuple:
+    "`match`, and the homography (`None` when there is none)."
     import cv2
     (pa, da), (pb, db) = fa, fb
-    none = (np.zeros(0, np.int64),) * 2
+    none = (np.zeros(0, np.int64),) * 2 + (None,)
     if len(da) < 4 or len(db) < 2: return none
     m = cv2.BFMatcher(cv2.NORM_L2).knnMatch(da, db, k=2)
     good = [x[0] for x in m if len(x) == 2 and x[0].distance < RATIO * x[1].distance]
     if len(good) < 4: return none
     ia = np.array([g.queryIdx for g in good], np.int64); ib = np.array([g.trainIdx for g in good], np.int64)
     H, mask = cv2.findHomography(pa[ia], pb[ib], cv2.RANSAC, REPROJ)
-    if mask is None: return none
+    if mask is None or H is None: return none
     keep = mask.ravel().astype(bool)
-    return ia[keep], ib[keep]
+    return ia[keep], ib[keep], H
+
+def match(fa, fb) -> tuple[np.ndarray, np.ndarray]:
+    "Inliers of features `fa` against `fb`: keypoint indices `(ia, ib)` of the ratio-test matches one RANSAC homography explains."
+    return _match(fa, fb)[:2]
+
+def agreement(ga:np.ndarray, # Gray pixels of the first image (`gray_pixels`)
+              gb:np.ndarray, # Gray pixels of the second
+              H:np.ndarray, # Homography from the first image's pixels to the second's (`match`'s RANSAC fit)
+             ) -> float:
+    "Share of the first image's blocks, overlaid by the second through `H`, textured in both, whose pixels correlate (`AGREE_NCC`); NaN when under 4 such blocks."
+    import cv2
+    ha, wa = ga.shape; s = AGREE_BLOCK
+    try: wb = cv2.warpPerspective(gb.astype(np.float32), np.linalg.inv(H), (wa, ha), flags=cv2.INTER_LINEAR, borderValue=np.nan)
+    except (np.linalg.LinAlgError, cv2.error): return float('nan')
+    inside = ~np.isnan(wb)
+    A = cv2.GaussianBlur(ga.astype(np.float32), (0, 0), 1.5); B = cv2.GaussianBlur(np.where(inside, wb, 0).astype(np.float32), (0, 0), 1.5)
+    ny, nx = ha // s, wa // s
+    blocks = lambda X: X[:ny * s, :nx * s].reshape(ny, s, nx, s).transpose(0, 2, 1, 3).reshape(ny, nx, s * s)
+    a, b = blocks(A), blocks(B); a = a - a.mean(-1, keepdims=True); b = b - b.mean(-1, keepdims=True)
+    sa, sb = np.sqrt((a * a).mean(-1)), np.sqrt((b * b).mean(-1))
+    use = blocks(inside).all(-1) & (sa > AGREE_TEXTURE) & (sb > AGREE_TEXTURE)
+    if use.sum() < 4: return float('nan')
+    return float(((a * b).mean(-1)[use] / (sa * sb)[use] > AGREE_NCC).mean())
 
 # %% ../nbs/05c_copies.ipynb #07e4ef67
-def verify_pairs(feats:LocalFeatures, # Features of the images the pairs index
-                 a, b, # Pairs `(a[i], b[i])` of image indices
-                 mirror=True, # Also match `a` against `b`'s mirror image when the straight match falls short; or a bool per pair
-                 pdq_bits=None, # PDQ bits between each pair (`pdq_pairs`; -1 or `None`: not known), for the blur rule of the decision
-                 n_workers:int|None=None, # Threads
-                ) -> dict:
-    "Each pair's verification: `inliers` (after discounting shared content), `share` of the smaller image's keypoints, `flip`, and `copy`."
+def _verify(feats, a, b, mirror=True, pdq_bits=None, n_workers=None) -> tuple:
+    "`verify_pairs`, and each pair's match: `(ia, ib, flip, homography)`."
     a, b = np.asarray(a, np.int64).reshape(-1), np.asarray(b, np.int64).reshape(-1)
     mirror = np.broadcast_to(np.asarray(mirror, bool), a.shape)
     feats.prefetch(np.r_[a, b])
     small = lambda i, j, fl: max(1, min(len(feats.get(i)[0]), len(feats.get(j, fl)[0])))
     def one(p):
         i, j, mi = p
-        ia, ib = match(feats.get(i), feats.get(j)); fl = False
+        ia, ib, H = _match(feats.get(i), feats.get(j)); fl = False
         if mi and (len(ia) < MIN_INLIERS or len(ia) < MIN_SHARE * small(i, j, False)):
-            ja, jb = match(feats.get(i), feats.get(j, True))
-            if len(ja) > len(ia): ia, ib, fl = ja, jb, True
-        return ia, ib, fl
+            ja, jb, H2 = _match(feats.get(i), feats.get(j, True))
+            if len(ja) > len(ia): ia, ib, H, fl = ja, jb, H2, True
+        return ia, ib, fl, H
     with ThreadPoolExecutor(io_workers(n_workers)) as ex: res = list(ex.map(one, zip(a.tolist(), b.tolist(), mirror.tolist())))
     # shared content: a keypoint that is an inlier with more than SHARED_PARTNERS other images
     partners = {}
-    for (i, j), (ia, ib, fl) in zip(zip(a.tolist(), b.tolist()), res):
+    for (i, j), (ia, ib, fl, _) in zip(zip(a.tolist(), b.tolist()), res):
         if len(ia) < MIN_INLIERS: continue
         for k in ia.tolist(): partners.setdefault((i, False, k), set()).add(j)
         for k in ib.tolist(): partners.setdefault((j, fl, k), set()).add(i)
     shared = lambda img, fl, ks: np.array([len(partners.get((img, fl, k), ())) > SHARED_PARTNERS for k in ks.tolist()], bool)
     inl = np.zeros(len(a), np.int64); share = np.zeros(len(a), np.float32); flip = np.zeros(len(a), bool)
-    for n, ((i, j), (ia, ib, fl)) in enumerate(zip(zip(a.tolist(), b.tolist()), res)):
+    for n, ((i, j), (ia, ib, fl, _)) in enumerate(zip(zip(a.tolist(), b.tolist()), res)):
         if not len(ia): continue
         ok = ~(shared(i, False, ia) | shared(j, fl, ib)) if len(ia) >= MIN_INLIERS else np.ones(len(ia), bool)
         inl[n] = ok.sum(); flip[n] = fl
         share[n] = inl[n] / small(i, j, fl)
     bits = np.full(len(a), -1) if pdq_bits is None else np.asarray(pdq_bits).reshape(-1)
     copy = ((inl >= MIN_INLIERS) & (share >= MIN_SHARE)) | ((bits >= 0) & (bits <= PDQ_MATCH_BITS) & (inl >= MIN_INLIERS // 2))
-    return dict(inliers=inl, share=share, flip=flip, copy=copy)
+    # the pixels, both ways, of the pairs with enough inliers that the keypoint share leaves out
+    agree = np.full(len(a), -1.0, np.float32); dense = np.flatnonzero(~copy & (inl >= DENSE_INLIERS))
+    def pixels(n):
+        i, j, fl, H = int(a[n]), int(b[n]), res[n][2], res[n][3]
+        try: ga, gb = gray_pixels(feats.images[i]), gray_pixels(feats.images[j], fl)
+        except ImageLoadError: return float('nan')
+        try: back = np.linalg.inv(H)
+        except np.linalg.LinAlgError: return float('nan')
+        return min(agreement(ga, gb, H), agreement(gb, ga, back))
+    if len(dense):
+        with ThreadPoolExecutor(io_workers(n_workers)) as ex: agree[dense] = list(ex.map(pixels, dense.tolist()))
+    copy |= agree >= AGREE                                      # (NaN, too few textured blocks, is never a copy)
+    return dict(inliers=inl, share=share, flip=flip, agreement=agree, copy=copy), res
+
+def verify_pairs(feats:LocalFeatures, # Features of the images the pairs index
+                 a, b, # Pairs `(a[i], b[i])` of image indices
+                 mirror=True, # Also match `a` against `b`'s mirror image when the straight match falls short; or a bool per pair
+                 pdq_bits=None, # PDQ bits between each pair (`pdq_pairs`; -1 or `None`: not known), for the blur rule of the decision
+                 n_workers:int|None=None, # Threads
+                ) -> dict:
+    "Each pair's verification: `inliers` (after discounting shared content), `share` of the smaller image's keypoints, `flip`, `agreement` (-1: not needed), and `copy`."
+    return _verify(feats, a, b, mirror, pdq_bits, n_workers)[0]
 
 # %% ../nbs/05c_copies.ipynb #4953796f
 PDQ_MIN_QUALITY = 50     # PDQ's own advice: hashes of lower quality (flat images) match by chance
@@ -168,6 +213,90 @@ def pdq_pairs(H, Q, # `pdq_hashes`' result
     lo, hi, d = lo[o], hi[o], d[o]; first = np.r_[True, (lo[1:] != lo[:-1]) | (hi[1:] != hi[:-1])]
     return lo[first], hi[first], d[first]
 
+# %% ../nbs/05c_copies.ipynb #tmplv01cd
+VIEW_DIFF = 25         # a pixel differs from the template's when their gray values (lightly blurred) differ by more than this
+VIEW_MIN, VIEW_MAX = 0.03, 0.8   # a slot covers at least / at most this share of the image (else it is not a template's slot)
+
+def _slot(ga, gb, H):
+    "Bounding box `(x0, y0, x1, y1)` (in `ga`'s pixels) of the largest region where `gb`, overlaid through `H`, differs from `ga`; `None`."
+    import cv2
+    ha, wa = ga.shape
+    try: wb = cv2.warpPerspective(gb.astype(np.float32), np.linalg.inv(H), (wa, ha), flags=cv2.INTER_LINEAR, borderValue=np.nan)
+    except (np.linalg.LinAlgError, cv2.error): return None
+    inside = ~np.isnan(wb)
+    A = cv2.GaussianBlur(ga.astype(np.float32), (0, 0), 2); B = cv2.GaussianBlur(np.where(inside, wb, 0).astype(np.float32), (0, 0), 2)
+    m = ((np.abs(A - B) > VIEW_DIFF) & inside).astype(np.uint8)
+    m = cv2.morphologyEx(cv2.morphologyEx(m, cv2.MORPH_OPEN, np.ones((3, 3), np.uint8)), cv2.MORPH_CLOSE, np.ones((9, 9), np.uint8))
+    n, _, st, _ = cv2.connectedComponentsWithStats(m)
+    if n < 2: return None
+    x, y, w, h = st[1 + int(np.argmax(st[1:, cv2.CC_STAT_AREA])), :4]
+    return (x, y, x + w, y + h) if VIEW_MIN <= w * h / (wa * ha) <= VIEW_MAX else None
+
+def _trim(im, tol:float=3.0):
+    "`im` without its plain margins (rows and columns of near-constant gray)."
+    g = np.asarray(im.convert('L'), np.float32)
+    r, c = np.flatnonzero(g.std(1) > tol), np.flatnonzero(g.std(0) > tol)
+    return im.crop((int(c[0]), int(r[0]), int(c[-1]) + 1, int(r[-1]) + 1)) if len(r) > 1 and len(c) > 1 else im
+
+def template_views(images, # Image files, bytes or PIL images
+                   pairs, # `(i, j, H)`: image `i` matches template image `j` through homography `H` (`i`'s gray pixels to `j`'s)
+                  ) -> dict:
+    "`{i: PIL image}`: the part of image `i` that its template partner does not explain (a screenshot's photo), plain margins trimmed."
+    out = {}
+    for i, j, H in pairs:
+        if i in out: continue
+        try: ga, gb = gray_pixels(images[i]), gray_pixels(images[j])
+        except ImageLoadError: continue
+        box = _slot(ga, gb, H)
+        if box is None: continue
+        im = load_image(images[i]); f = im.width / ga.shape[1]
+        out[i] = _trim(im.crop(tuple(int(round(v * f)) for v in box)))
+    return out
+
+def _region_pairs(images, feats, c, res, v, H, Q, embed, k, rows, cols, n_workers):
+    "Copies found through template views: rows like `find_copies`' (with `region` True) for pairs of a template image and an original."
+    import pandas as pd
+    n = len(images); raw = np.array([len(x[0]) for x in res]); inl = c.inliers.to_numpy()
+    # template pairs: many inliers, nearly all of them shared content (and not mirrored)
+    t = np.flatnonzero((raw >= MIN_INLIERS) & (inl < MIN_INLIERS) & ~c.flip.to_numpy() & ~c.is_copy.to_numpy())
+    if not len(t): return pd.DataFrame()
+    best = {}
+    for x in t[np.argsort(-raw[t], kind='stable')].tolist():
+        i, j, Hx = int(c.a.iat[x]), int(c.b.iat[x]), res[x][3]
+        best.setdefault(i, (i, j, Hx))
+        try: best.setdefault(j, (j, i, np.linalg.inv(Hx)))
+        except np.linalg.LinAlgError: pass
+    views = template_views(images, list(best.values()))
+    if not views: return pd.DataFrame()
+    vi = np.array(sorted(views))
+    colset = np.arange(n) if cols is None else np.asarray(cols, np.int64)
+    if rows is not None:                                         # only views of the row images, against the columns
+        vi = vi[np.isin(vi, np.asarray(rows, np.int64))]
+        if not len(vi): return pd.DataFrame()
+    vims = [views[i] for i in vi.tolist()]
+    A, B = [], []
+    if H is not None:                                            # PDQ of each view against the collection's
+        Hv, Qv = pdq_hashes(vims, n_workers)
+        HH, QQ = np.concatenate([H, Hv]), np.concatenate([Q, Qv])
+        pa, pb, _ = pdq_pairs(HH, QQ, rows=n + np.arange(len(vi)), cols=colset)
+        A.append(pb - n); B.append(pa)                           # (pairs come as (lower, higher): the view is the higher)
+    if embed is not None:                                        # the embedding's neighbours of each view
+        S = unit_rows(np.asarray(embed(vims), np.float32)) @ v[colset].T; S[colset[None] == vi[:, None]] = -np.inf
+        j = np.argsort(-S, 1)[:, :k]
+        A.append(np.repeat(np.arange(len(vi)), j.shape[1])); B.append(colset[j.reshape(-1)])
+    if not A: return pd.DataFrame()
+    pv, pj = np.concatenate(A), np.concatenate(B)
+    keep = vi[pv] != pj; pv, pj = pv[keep], pj[keep]
+    if not len(pv): return pd.DataFrame()
+    u = np.unique(np.c_[pv, pj], axis=0); pv, pj = u[:, 0], u[:, 1]
+    f2 = LocalFeatures(list(images) + vims, n_workers); f2._cache.update(feats._cache)
+    r = verify_pairs(f2, n + pv, pj, mirror=False, n_workers=n_workers)
+    i = vi[pv]; lo, hi = np.minimum(i, pj), np.maximum(i, pj)
+    return pd.DataFrame(dict(a=lo, b=hi, distance=np.maximum(1 - (v[lo] * v[hi]).sum(1), 0).astype(np.float32), pdq_bits=-1,
+                             inliers=r['inliers'], share=r['share'].round(3), flip=False, agreement=r['agreement'].round(3),
+                             is_copy=r['copy'], region=True)).sort_values('inliers', ascending=False).drop_duplicates(['a', 'b'])
+
+
 # %% ../nbs/05c_copies.ipynb #8a934508
 def _neighbours(v, # `[n, d]` unit rows
                 k:int, rows=None, cols=None, block:int=2048):
@@ -190,9 +319,10 @@ def find_copies(images, # Image files, bytes or PIL images
                 k:int=3, # Nearest neighbours of each image that are candidates
                 rows=None, cols=None, # Only pairs of a row and a column image (e.g. test against train; default: all)
                 pdq:bool=True, # Also PDQ candidates
+                embed=None, # Function: list of PIL images -> `[m, d]` embeddings, for candidates of the photo inside a screenshot (`template_views`); `None`: PDQ only
                 n_workers:int|None=None, # Threads
                ):
-    "Every candidate pair, verified: a DataFrame a, b (`a < b`), distance, pdq_bits (-1: not a PDQ candidate), inliers, share, flip, is_copy. Copies first."
+    "Every candidate pair, verified: a DataFrame a, b (`a < b`), distance, pdq_bits (-1: not a PDQ candidate), inliers, share, flip, agreement (-1: not needed), is_copy, region (found through a template view). Copies first."
     import pandas as pd
     images = list(images); n = len(images)
     if len(embeddings) != n: raise ImageSimilarityError(f"find_copies: {n} images but {len(embeddings)} embeddings")
@@ -208,7 +338,13 @@ def find_copies(images, # Image files, bytes or PIL images
     c['distance'] = np.maximum(1 - (v[c.a.to_numpy()] * v[c.b.to_numpy()]).sum(1), 0).astype(np.float32) if len(c) else np.zeros(0, np.float32)
     pdq_bits = dict(zip(zip(pa.tolist(), pb.tolist()), bits.tolist()))
     c['pdq_bits'] = [pdq_bits.get(p, -1) for p in zip(c.a.tolist(), c.b.tolist())]
-    r = verify_pairs(LocalFeatures(images, n_workers), c.a, c.b, mirror=c.m.to_numpy(), pdq_bits=c.pdq_bits.to_numpy(), n_workers=n_workers) if len(c) else dict(inliers=[], share=[], flip=[], copy=[])
+    feats = LocalFeatures(images, n_workers)
+    r, res = _verify(feats, c.a, c.b, mirror=c.m.to_numpy(), pdq_bits=c.pdq_bits.to_numpy(), n_workers=n_workers) if len(c) else (dict(inliers=[], share=[], flip=[], agreement=[], copy=[]), [])
     c = c.drop(columns='m').assign(inliers=np.asarray(r['inliers'], np.int64), share=np.asarray(r['share'], np.float32).round(3),
-                 flip=np.asarray(r['flip'], bool), is_copy=np.asarray(r['copy'], bool))
+                 flip=np.asarray(r['flip'], bool), agreement=np.asarray(r['agreement'], np.float32).round(3), is_copy=np.asarray(r['copy'], bool))
+    c['region'] = False
+    if len(c):
+        w = _region_pairs(images, feats, c, res, v, H if pdq else None, Q if pdq else None, embed, k, rows, cols, n_workers)
+        w = w[w.is_copy] if len(w) else w
+        if len(w): c = pd.concat([c[~pd.MultiIndex.from_frame(c[['a', 'b']]).isin(pd.MultiIndex.from_frame(w[['a', 'b']]))], w], ignore_index=True)
     return c.sort_values(['is_copy', 'inliers', 'a', 'b'], ascending=[False, False, True, True]).reset_index(drop=True)

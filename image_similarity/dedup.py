@@ -96,6 +96,10 @@ def _content(s:ImageSearch) -> np.ndarray:
     if 'content' in it and it.content.notna().all(): return it.content.to_numpy()
     return np.array(hash_files([s.root/p for p in it.path]), object)
 
+def _embed(s:ImageSearch):
+    "Embeds a list of images as `s`'s collection is embedded (for the photo inside a screenshot, `find_copies`' `embed`)."
+    return lambda images: s.embedder(images).embeddings
+
 def decision(attrs:dict) -> str:
     "How `find_duplicates`' or `find_leaks`' result was decided, in words: 'verified by local features' or 'threshold T'."
     return 'verified by local features' if attrs.get('verified') else f"threshold {attrs['threshold']:g}"
@@ -132,7 +136,7 @@ def find_duplicates(source, # `ImageSearch`, `ModelDir`, model directory, or a f
     # stage 2: near copies among the representatives
     if len(reps) < 2: a1, b1 = [np.zeros(0, np.int64)] * 2
     elif verify:
-        c = find_copies([s.root/p for p in it.path.to_numpy()[reps]], s.model.embeddings[reps], k=k)
+        c = find_copies([s.root/p for p in it.path.to_numpy()[reps]], s.model.embeddings[reps], k=k, embed=_embed(s))
         a1, b1 = c.a[c.is_copy].to_numpy(np.int64), c.b[c.is_copy].to_numpy(np.int64)
     else: a1, b1, _ = near_pairs(s.model.embeddings[reps], threshold, recall)
     if grouping == 'components': comp = _components(n, np.concatenate([a0, reps[a1]]), np.concatenate([b0, reps[b1]]))
@@ -198,7 +202,7 @@ def find_leaks(train, # `ImageSearch`, model directory, or folder: the training 
         pa, pb = [str(s.root/p) for p in it.path], [str(files[i]) for i in emb.positions]
         la, lb = it.label.fillna('').to_numpy(), np.full(len(pb), '', object)
     if verify:
-        c = find_copies(pa + pb, np.concatenate([xa, xb]), k=k, rows=np.arange(len(xa), len(xa) + len(xb)), cols=np.arange(len(xa)))
+        c = find_copies(pa + pb, np.concatenate([xa, xb]), k=k, rows=np.arange(len(xa), len(xa) + len(xb)), cols=np.arange(len(xa)), embed=_embed(s))
         c = c[c.is_copy]; a, b, d = c.a.to_numpy(np.int64), c.b.to_numpy(np.int64), c.distance.to_numpy(np.float32)
     else: a, b, d = near_pairs(np.concatenate([xa, xb]), threshold, recall)
     cross = (a < len(xa)) & (b >= len(xa))                    # a < b: the training image is always `a`
