@@ -16,7 +16,8 @@ old `find_duplicates` (one cut on the embedding distance) and the verified one (
    - `find_duplicates(verify=False)` and `find_duplicates()` on an unlabelled model directory of the folder
      (built here; its embedding time is reported apart), pairs = every pair inside a group;
    - the same two decisions with the fine-tuned `--model` (default preset `quality`; the folder embedded with its
-     embedder): `near_pairs` at its `dup_threshold`, and `find_copies`.
+     embedder): `near_pairs` at its `dup_threshold`, and `find_copies` (given the model's embedder, as
+     `find_duplicates` gives it, for the photo inside a screenshot).
    For each: precision, recall, F1, recall per edit, seconds per 1,000 images (without the embedding), peak memory
    (the child's maximum resident set size; a child that only imports what they import gives the floor).
 Writes bench/results/copies.json and copies.txt.
@@ -85,13 +86,16 @@ def one(method:str, work:Path, model:str) -> dict:
         pairs = group_pairs(find_duplicates(work/'model', verify='verified' in method, progress=False))
     else:                                                   # fine-tuned embeddings
         z = np.load(work/'finetuned.npz'); e = z['emb']; assert list(z['names']) == names
+        if 'near_pairs' not in method:                      # its embedder, for the photo inside a screenshot (as find_duplicates has)
+            from image_similarity.search import ImageSearch
+            s = ImageSearch(ROOT/model if not Path(model).is_absolute() else model); embed = lambda ims: s.embedder(ims).embeddings
         t = time.time()
         if 'near_pairs' in method:
             from image_similarity.lsh_pairs import near_pairs
             a, b, _ = near_pairs(e, float(z['threshold']))
         else:
             from image_similarity.copies import find_copies
-            c = find_copies(files, e); c = c[c.is_copy]; a, b = c.a.to_numpy(), c.b.to_numpy()
+            c = find_copies(files, e, embed=embed); c = c[c.is_copy]; a, b = c.a.to_numpy(), c.b.to_numpy()
         pairs = [tuple(sorted((names[i], names[j]))) for i, j in zip(a.tolist(), b.tolist())]
     return dict(pairs=pairs, seconds=round(time.time() - t, 2), n_images=len(names),
                 peak_rss_gb=round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20, 2))

@@ -10,12 +10,14 @@ import numpy as np
 from .core import ImageSimilarityError
 from .data import load_image, io_workers, ImageLoadError
 from .lsh_pairs import unit_rows
+from .lsh_cells import _blas_threads
 
 # %% auto #0
 __all__ = ['FEATURE_SIDE', 'MIN_SIDE', 'N_FEATURES', 'RATIO', 'REPROJ', 'MIN_INLIERS', 'MIN_SHARE', 'SHARED_PARTNERS',
-           'PDQ_MATCH_BITS', 'DENSE_INLIERS', 'AGREE', 'AGREE_BLOCK', 'AGREE_NCC', 'AGREE_TEXTURE', 'PDQ_MIN_QUALITY',
-           'PDQ_CANDIDATE_BITS', 'PDQ_SIDE', 'VIEW_DIFF', 'VIEW_MIN', 'VIEW_MAX', 'gray_pixels', 'LocalFeatures',
-           'match', 'agreement', 'verify_pairs', 'pdq_hashes', 'pdq_pairs', 'template_views', 'find_copies']
+           'PDQ_MATCH_BITS', 'DENSE_INLIERS', 'AGREE', 'AGREE_MIN', 'AGREE_BLOCK', 'AGREE_NCC', 'AGREE_TEXTURE',
+           'PDQ_MIN_QUALITY', 'PDQ_CANDIDATE_BITS', 'PDQ_SIDE', 'VIEW_DIFF', 'VIEW_MIN', 'VIEW_MAX', 'gray_pixels',
+           'LocalFeatures', 'match', 'agreement', 'verify_pairs', 'pdq_hashes', 'pdq_pairs', 'template_views',
+           'find_copies']
 
 # %% ../nbs/05c_copies.ipynb #1666c303
 FEATURE_SIDE = 384     # longest side (pixels) local features are computed at
@@ -29,6 +31,7 @@ SHARED_PARTNERS = 8    # a keypoint that is an inlier with more other images tha
 PDQ_MATCH_BITS = 31    # PDQ's own match threshold: a pair within it needs only half of MIN_INLIERS (blur leaves few keypoints)
 DENSE_INLIERS = 12     # a pair short of MIN_SHARE (a warp or a rotation changes the keypoints) is a copy with this many inliers ...
 AGREE = 0.95           # ... when this share of the blocks the homography overlays agree in pixels, both ways
+AGREE_MIN = 0.4        # and no pair is a copy whose blocks agree less than this (a chance homography between two pictures)
 AGREE_BLOCK = 16       # blocks of AGREE_BLOCK x AGREE_BLOCK pixels (at FEATURE_SIDE) ...
 AGREE_NCC = 0.5        # ... agree when their pixels correlate above this (normalised cross-correlation, after a light blur) ...
 AGREE_TEXTURE = 4.0    # ... of those textured in both images (pixel standard deviation above this; flat blocks tell nothing)
@@ -48,47 +51,64 @@ def gray_pixels(image, # File, bytes or PIL image (anything `load_image` reads)
 
 _EMPTY = (np.zeros((0, 2), np.float32), np.zeros((0, 128), np.float32))
 
+def _mirror(feat, width:int) -> tuple:
+    "The features of the mirror image, from the image's own: x mirrored, each descriptor's rows of cells and its orientations reflected."
+    p, d = feat
+    if not len(p): return feat
+    q = p.copy(); q[:, 0] = width - 1 - q[:, 0]
+    return q, np.ascontiguousarray(d.reshape(-1, 4, 4, 8)[:, ::-1][:, :, :, (8 - np.arange(8)) % 8].reshape(-1, 128))
+
 class LocalFeatures:
     "SIFT keypoints and RootSIFT descriptors of a list of images, each computed once, on threads; a mirror image's when asked."
     def __init__(self, images, # Image files, bytes or PIL images
                  n_workers:int|None=None, # Threads (OpenCV releases the GIL)
                 ):
-        self.images, self.n_workers, self._cache, self._local = list(images), io_workers(n_workers), {}, threading.local()
-    def _compute(self, key) -> tuple:
-        i, flip = key
+        self.images, self.n_workers, self._cache, self._width, self._local = list(images), io_workers(n_workers), {}, {}, threading.local()
+    def _compute(self, i) -> tuple:
         if getattr(self._local, 'sift', None) is None:
             import cv2
             self._local.sift = cv2.SIFT_create(nfeatures=N_FEATURES)
-        try: kp, d = self._local.sift.detectAndCompute(gray_pixels(self.images[i], flip), None)
-        except ImageLoadError: return _EMPTY                 # unreadable: no keypoints, so never a verified copy
-        if d is None or not len(kp): return _EMPTY
-        d = np.sqrt(d / np.maximum(d.sum(1, keepdims=True), 1e-7))   # RootSIFT (Arandjelovic & Zisserman 2012)
-        return np.float32([p.pt for p in kp]), d.astype(np.float32)
+        try: g = gray_pixels(self.images[i])
+        except ImageLoadError: return _EMPTY, 0                   # unreadable: no keypoints, so never a verified copy
+        kp, d = self._local.sift.detectAndCompute(g, None)
+        if d is None or not len(kp): return _EMPTY, g.shape[1]
+        d = np.sqrt(d / np.maximum(d.sum(1, keepdims=True), 1e-7))   # RootSIFT (Arandjelovic & Zisserman 2012): unit length
+        return (np.float32([p.pt for p in kp]), d.astype(np.float32)), g.shape[1]
     def get(self, i:int, flip:bool=False) -> tuple:
-        "`(points [m, 2], descriptors [m, 128])` of image `i` (of its mirror image with `flip`)."
-        k = (int(i), bool(flip))
-        if k not in self._cache: self._cache[k] = self._compute(k)
-        return self._cache[k]
+        "`(points [m, 2], descriptors [m, 128])` of image `i` (of its mirror image with `flip`: derived, not computed again)."
+        i = int(i)
+        if i not in self._cache: self._cache[i], self._width[i] = self._compute(i)
+        return _mirror(self._cache[i], self._width[i]) if flip else self._cache[i]
     def prefetch(self, idx, flip:bool=False):
-        "Compute the features of the images `idx` on threads."
-        todo = [(int(i), flip) for i in dict.fromkeys(np.asarray(idx, np.int64).tolist()) if (int(i), flip) not in self._cache]
+        "Compute the features of the images `idx` on threads (`flip`: kept for callers; a mirror costs nothing more)."
+        todo = [int(i) for i in dict.fromkeys(np.asarray(idx, np.int64).tolist()) if int(i) not in self._cache]
         if not todo: return
         with ThreadPoolExecutor(self.n_workers) as ex:
-            for k, f in zip(todo, ex.map(self._compute, todo)): self._cache[k] = f
+            for i, (f, w) in zip(todo, ex.map(self._compute, todo)): self._cache[i], self._width[i] = f, w
+
 
 # %% ../nbs/05c_copies.ipynb #443616fd
+def _plausible(H, pts) -> bool:
+    "Does `H` map the box around `pts` to a convex quadrilateral, neither mirrored nor scaled by more than 100 in area?"
+    import cv2
+    (x0, y0), (x1, y1) = pts.min(0), pts.max(0)
+    box = np.float32([[[x0, y0]], [[x1, y0]], [[x1, y1]], [[x0, y1]]]); q = cv2.perspectiveTransform(box, H)
+    if not np.isfinite(q).all() or not cv2.isContourConvex(q): return False
+    a, b = cv2.contourArea(q, oriented=True), cv2.contourArea(box, oriented=True)
+    return b != 0 and a * b > 0 and 1 / 100 <= a / b <= 100
+
 def _match(fa, fb) -> tuple:
     "`match`, and the homography (`None` when there is none)."
     import cv2
     (pa, da), (pb, db) = fa, fb
     none = (np.zeros(0, np.int64),) * 2 + (None,)
     if len(da) < 4 or len(db) < 2: return none
-    m = cv2.BFMatcher(cv2.NORM_L2).knnMatch(da, db, k=2)
-    good = [x[0] for x in m if len(x) == 2 and x[0].distance < RATIO * x[1].distance]
-    if len(good) < 4: return none
-    ia = np.array([g.queryIdx for g in good], np.int64); ib = np.array([g.trainIdx for g in good], np.int64)
+    S = da @ db.T                                             # unit descriptors: squared distance 2 - 2 cos
+    r = np.arange(len(da)); best = S.argmax(1); s1 = S[r, best]; S[r, best] = -np.inf; s2 = S.max(1)   # the two nearest
+    ia = np.flatnonzero(np.maximum(2 - 2 * s1, 0) < RATIO ** 2 * np.maximum(2 - 2 * s2, 0)); ib = best[ia]   # Lowe's ratio test
+    if len(ia) < MIN_INLIERS // 2: return none                 # fewer than any decision reads: RANSAC spared
     H, mask = cv2.findHomography(pa[ia], pb[ib], cv2.RANSAC, REPROJ)
-    if mask is None or H is None: return none
+    if mask is None or H is None or not _plausible(H, pa): return none
     keep = mask.ravel().astype(bool)
     return ia[keep], ib[keep], H
 
@@ -129,7 +149,8 @@ def _verify(feats, a, b, mirror=True, pdq_bits=None, n_workers=None) -> tuple:
             ja, jb, H2 = _match(feats.get(i), feats.get(j, True))
             if len(ja) > len(ia): ia, ib, H, fl = ja, jb, H2, True
         return ia, ib, fl, H
-    with ThreadPoolExecutor(io_workers(n_workers)) as ex: res = list(ex.map(one, zip(a.tolist(), b.tolist(), mirror.tolist())))
+    with _blas_threads(1), ThreadPoolExecutor(io_workers(n_workers)) as ex:   # one BLAS thread per worker (else 2 x 2 on 2 cores)
+        res = list(ex.map(one, zip(a.tolist(), b.tolist(), mirror.tolist())))
     # shared content: a keypoint that is an inlier with more than SHARED_PARTNERS other images
     partners = {}
     for (i, j), (ia, ib, fl, _) in zip(zip(a.tolist(), b.tolist()), res):
@@ -145,8 +166,8 @@ def _verify(feats, a, b, mirror=True, pdq_bits=None, n_workers=None) -> tuple:
         share[n] = inl[n] / small(i, j, fl)
     bits = np.full(len(a), -1) if pdq_bits is None else np.asarray(pdq_bits).reshape(-1)
     copy = ((inl >= MIN_INLIERS) & (share >= MIN_SHARE)) | ((bits >= 0) & (bits <= PDQ_MATCH_BITS) & (inl >= MIN_INLIERS // 2))
-    # the pixels, both ways, of the pairs with enough inliers that the keypoint share leaves out
-    agree = np.full(len(a), -1.0, np.float32); dense = np.flatnonzero(~copy & (inl >= DENSE_INLIERS))
+    # the pixels, both ways: of the pairs with enough inliers that the keypoint share leaves out, and of every copy
+    agree = np.full(len(a), -1.0, np.float32); dense = np.flatnonzero(copy | (inl >= DENSE_INLIERS))
     def pixels(n):
         i, j, fl, H = int(a[n]), int(b[n]), res[n][2], res[n][3]
         try: ga, gb = gray_pixels(feats.images[i]), gray_pixels(feats.images[j], fl)
@@ -156,7 +177,8 @@ def _verify(feats, a, b, mirror=True, pdq_bits=None, n_workers=None) -> tuple:
         return min(agreement(ga, gb, H), agreement(gb, ga, back))
     if len(dense):
         with ThreadPoolExecutor(io_workers(n_workers)) as ex: agree[dense] = list(ex.map(pixels, dense.tolist()))
-    copy |= agree >= AGREE                                      # (NaN, too few textured blocks, is never a copy)
+    dense_copy = (inl >= DENSE_INLIERS) & (share >= MIN_SHARE / 2) & (agree >= AGREE)
+    copy = (copy | dense_copy) & ~(agree < AGREE_MIN)          # (NaN, too few textured blocks: the keypoints decide)
     return dict(inliers=inl, share=share, flip=flip, agreement=agree, copy=copy), res
 
 def verify_pairs(feats:LocalFeatures, # Features of the images the pairs index
@@ -289,7 +311,7 @@ def _region_pairs(images, feats, c, res, v, H, Q, embed, k, rows, cols, n_worker
     keep = vi[pv] != pj; pv, pj = pv[keep], pj[keep]
     if not len(pv): return pd.DataFrame()
     u = np.unique(np.c_[pv, pj], axis=0); pv, pj = u[:, 0], u[:, 1]
-    f2 = LocalFeatures(list(images) + vims, n_workers); f2._cache.update(feats._cache)
+    f2 = LocalFeatures(list(images) + vims, n_workers); f2._cache.update(feats._cache); f2._width.update(feats._width)
     r = verify_pairs(f2, n + pv, pj, mirror=False, n_workers=n_workers)
     i = vi[pv]; lo, hi = np.minimum(i, pj), np.maximum(i, pj)
     return pd.DataFrame(dict(a=lo, b=hi, distance=np.maximum(1 - (v[lo] * v[hi]).sum(1), 0).astype(np.float32), pdq_bits=-1,
