@@ -113,20 +113,27 @@ def _match(fa, fb) -> tuple:
     return ia[keep], ib[keep], H
 
 def match(fa, fb) -> tuple[np.ndarray, np.ndarray]:
-    "Inliers of features `fa` against `fb`: keypoint indices `(ia, ib)` of the ratio-test matches one RANSAC homography explains."
+    "Inliers of features `fa` against `fb`: keypoint indices `(ia, ib)` of the ratio-test matches one plausible RANSAC homography explains (none below `MIN_INLIERS // 2` matches)."
     return _match(fa, fb)[:2]
+
+def _overlay(ga, gb, H, sigma:float):
+    "`ga` and `gb` overlaid on `ga`'s pixels through `H`, both blurred by `sigma`, and where `gb` covers `ga`; `None` if `H` cannot be inverted."
+    import cv2
+    ha, wa = ga.shape
+    try: wb = cv2.warpPerspective(gb.astype(np.float32), np.linalg.inv(H), (wa, ha), flags=cv2.INTER_LINEAR, borderValue=np.nan)
+    except (np.linalg.LinAlgError, cv2.error): return None
+    inside = ~np.isnan(wb)
+    blur = lambda x: cv2.GaussianBlur(x.astype(np.float32), (0, 0), sigma)
+    return blur(ga), blur(np.where(inside, wb, 0)), inside
 
 def agreement(ga:np.ndarray, # Gray pixels of the first image (`gray_pixels`)
               gb:np.ndarray, # Gray pixels of the second
               H:np.ndarray, # Homography from the first image's pixels to the second's (`match`'s RANSAC fit)
              ) -> float:
     "Share of the first image's blocks, overlaid by the second through `H`, textured in both, whose pixels correlate (`AGREE_NCC`); NaN when under 4 such blocks."
-    import cv2
-    ha, wa = ga.shape; s = AGREE_BLOCK
-    try: wb = cv2.warpPerspective(gb.astype(np.float32), np.linalg.inv(H), (wa, ha), flags=cv2.INTER_LINEAR, borderValue=np.nan)
-    except (np.linalg.LinAlgError, cv2.error): return float('nan')
-    inside = ~np.isnan(wb)
-    A = cv2.GaussianBlur(ga.astype(np.float32), (0, 0), 1.5); B = cv2.GaussianBlur(np.where(inside, wb, 0).astype(np.float32), (0, 0), 1.5)
+    o = _overlay(ga, gb, H, 1.5)
+    if o is None: return float('nan')
+    A, B, inside = o; ha, wa = ga.shape; s = AGREE_BLOCK
     ny, nx = ha // s, wa // s
     blocks = lambda X: X[:ny * s, :nx * s].reshape(ny, s, nx, s).transpose(0, 2, 1, 3).reshape(ny, nx, s * s)
     a, b = blocks(A), blocks(B); a = a - a.mean(-1, keepdims=True); b = b - b.mean(-1, keepdims=True)
@@ -242,11 +249,9 @@ VIEW_MIN, VIEW_MAX = 0.03, 0.8   # a slot covers at least / at most this share o
 def _slot(ga, gb, H):
     "Bounding box `(x0, y0, x1, y1)` (in `ga`'s pixels) of the largest region where `gb`, overlaid through `H`, differs from `ga`; `None`."
     import cv2
-    ha, wa = ga.shape
-    try: wb = cv2.warpPerspective(gb.astype(np.float32), np.linalg.inv(H), (wa, ha), flags=cv2.INTER_LINEAR, borderValue=np.nan)
-    except (np.linalg.LinAlgError, cv2.error): return None
-    inside = ~np.isnan(wb)
-    A = cv2.GaussianBlur(ga.astype(np.float32), (0, 0), 2); B = cv2.GaussianBlur(np.where(inside, wb, 0).astype(np.float32), (0, 0), 2)
+    o = _overlay(ga, gb, H, 2.0)
+    if o is None: return None
+    A, B, inside = o; ha, wa = ga.shape
     m = ((np.abs(A - B) > VIEW_DIFF) & inside).astype(np.uint8)
     m = cv2.morphologyEx(cv2.morphologyEx(m, cv2.MORPH_OPEN, np.ones((3, 3), np.uint8)), cv2.MORPH_CLOSE, np.ones((9, 9), np.uint8))
     n, _, st, _ = cv2.connectedComponentsWithStats(m)
