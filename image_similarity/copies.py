@@ -14,10 +14,10 @@ from .lsh_cells import _blas_threads
 
 # %% auto #0
 __all__ = ['FEATURE_SIDE', 'MIN_SIDE', 'N_FEATURES', 'RATIO', 'REPROJ', 'MIN_INLIERS', 'MIN_SHARE', 'SHARED_PARTNERS',
-           'PDQ_MATCH_BITS', 'DENSE_INLIERS', 'AGREE', 'AGREE_MIN', 'AGREE_BLOCK', 'AGREE_NCC', 'AGREE_TEXTURE',
-           'PDQ_MIN_QUALITY', 'PDQ_CANDIDATE_BITS', 'PDQ_SIDE', 'VIEW_DIFF', 'VIEW_MIN', 'VIEW_MAX', 'gray_pixels',
-           'LocalFeatures', 'match', 'agreement', 'verify_pairs', 'pdq_hashes', 'pdq_pairs', 'template_views',
-           'find_copies']
+           'PDQ_MATCH_BITS', 'DENSE_INLIERS', 'AGREE', 'AGREE_MIN', 'AGREE_AWAY', 'AWAY_BLOCKS', 'AGREE_BLOCK',
+           'AGREE_NCC', 'AGREE_TEXTURE', 'PDQ_MIN_QUALITY', 'PDQ_CANDIDATE_BITS', 'PDQ_SIDE', 'VIEW_DIFF', 'VIEW_MIN',
+           'VIEW_MAX', 'gray_pixels', 'LocalFeatures', 'match', 'agreement', 'verify_pairs', 'pdq_hashes', 'pdq_pairs',
+           'template_views', 'find_copies']
 
 # %% ../nbs/05c_copies.ipynb #1666c303
 FEATURE_SIDE = 384     # longest side (pixels) local features are computed at
@@ -32,6 +32,8 @@ PDQ_MATCH_BITS = 31    # PDQ's own match threshold: a pair within it needs only 
 DENSE_INLIERS = 12     # a pair short of MIN_SHARE (a warp or a rotation changes the keypoints) is a copy with this many inliers ...
 AGREE = 0.95           # ... when this share of the blocks the homography overlays agree in pixels, both ways
 AGREE_MIN = 0.4        # and no pair is a copy whose blocks agree less than this (a chance homography between two pictures)
+AGREE_AWAY = 0.5       # nor one whose blocks away from every inlier agree less than this, where there are ...
+AWAY_BLOCKS = 20       # ... at least this many such blocks (two photos from one tripod: the wall matches, the sitter does not)
 AGREE_BLOCK = 16       # blocks of AGREE_BLOCK x AGREE_BLOCK pixels (at FEATURE_SIDE) ...
 AGREE_NCC = 0.5        # ... agree when their pixels correlate above this (normalised cross-correlation, after a light blur) ...
 AGREE_TEXTURE = 4.0    # ... of those textured in both images (pixel standard deviation above this; flat blocks tell nothing)
@@ -126,21 +128,33 @@ def _overlay(ga, gb, H, sigma:float):
     blur = lambda x: cv2.GaussianBlur(x.astype(np.float32), (0, 0), sigma)
     return blur(ga), blur(np.where(inside, wb, 0)), inside
 
-def agreement(ga:np.ndarray, # Gray pixels of the first image (`gray_pixels`)
-              gb:np.ndarray, # Gray pixels of the second
-              H:np.ndarray, # Homography from the first image's pixels to the second's (`match`'s RANSAC fit)
-             ) -> float:
-    "Share of the first image's blocks, overlaid by the second through `H`, textured in both, whose pixels correlate (`AGREE_NCC`); NaN when under 4 such blocks."
+def _blocks(ga, gb, H, pts=None) -> tuple:
+    "`(agreement, agreement of the blocks with no point of `pts` in them or beside them, how many such blocks)` (NaN: under 4 blocks)."
     o = _overlay(ga, gb, H, 1.5)
-    if o is None: return float('nan')
+    if o is None: return float('nan'), float('nan'), 0
     A, B, inside = o; ha, wa = ga.shape; s = AGREE_BLOCK
     ny, nx = ha // s, wa // s
     blocks = lambda X: X[:ny * s, :nx * s].reshape(ny, s, nx, s).transpose(0, 2, 1, 3).reshape(ny, nx, s * s)
     a, b = blocks(A), blocks(B); a = a - a.mean(-1, keepdims=True); b = b - b.mean(-1, keepdims=True)
     sa, sb = np.sqrt((a * a).mean(-1)), np.sqrt((b * b).mean(-1))
     use = blocks(inside).all(-1) & (sa > AGREE_TEXTURE) & (sb > AGREE_TEXTURE)
-    if use.sum() < 4: return float('nan')
-    return float(((a * b).mean(-1)[use] / (sa * sb)[use] > AGREE_NCC).mean())
+    ok = (a * b).mean(-1) / np.maximum(sa * sb, 1e-6) > AGREE_NCC
+    frac = lambda m: float(ok[m].mean()) if m.sum() >= 4 else float('nan')
+    near = np.zeros((ny, nx), bool)
+    for x, y in ([] if pts is None else np.asarray(pts, np.float64).reshape(-1, 2)):
+        cx, cy = int(x // s), int(y // s); near[max(cy - 1, 0):cy + 2, max(cx - 1, 0):cx + 2] = True
+    h = s // 2                                                  # away from the inliers, only blocks textured in all four quarters
+    quarters = lambda X: X[:ny * s, :nx * s].reshape(ny, 2, h, nx, 2, h).transpose(0, 3, 1, 4, 2, 5).reshape(ny, nx, 4, h * h).std(-1).min(-1)
+    full = (quarters(A) > AGREE_TEXTURE / 2) & (quarters(B) > AGREE_TEXTURE / 2)   # (a block half under an overlay is not)
+    away = use & full & ~near
+    return frac(use), frac(away), int(away.sum())
+
+def agreement(ga:np.ndarray, # Gray pixels of the first image (`gray_pixels`)
+              gb:np.ndarray, # Gray pixels of the second
+              H:np.ndarray, # Homography from the first image's pixels to the second's (`match`'s RANSAC fit)
+             ) -> float:
+    "Share of the first image's blocks, overlaid by the second through `H`, textured in both, whose pixels correlate (`AGREE_NCC`); NaN when under 4 such blocks."
+    return _blocks(ga, gb, H)[0]
 
 # %% ../nbs/05c_copies.ipynb #07e4ef67
 def _verify(feats, a, b, mirror=True, pdq_bits=None, n_workers=None) -> tuple:
@@ -175,17 +189,18 @@ def _verify(feats, a, b, mirror=True, pdq_bits=None, n_workers=None) -> tuple:
     copy = ((inl >= MIN_INLIERS) & (share >= MIN_SHARE)) | ((bits >= 0) & (bits <= PDQ_MATCH_BITS) & (inl >= MIN_INLIERS // 2))
     # the pixels, both ways: of the pairs with enough inliers that the keypoint share leaves out, and of every copy
     agree = np.full(len(a), -1.0, np.float32); dense = np.flatnonzero(copy | (inl >= DENSE_INLIERS))
+    away = np.zeros(len(a), bool)                               # blocks away from the inliers disagree
     def pixels(n):
-        i, j, fl, H = int(a[n]), int(b[n]), res[n][2], res[n][3]
-        try: ga, gb = gray_pixels(feats.images[i]), gray_pixels(feats.images[j], fl)
-        except ImageLoadError: return float('nan')
-        try: back = np.linalg.inv(H)
-        except np.linalg.LinAlgError: return float('nan')
-        return min(agreement(ga, gb, H), agreement(gb, ga, back))
+        (ia, ib, fl, H), i, j = res[n], int(a[n]), int(b[n])
+        try: ga, gb = gray_pixels(feats.images[i]), gray_pixels(feats.images[j], fl); back = np.linalg.inv(H)
+        except (ImageLoadError, np.linalg.LinAlgError): return float('nan'), False
+        (u, v, m), (u2, v2, m2) = _blocks(ga, gb, H, feats.get(i)[0][ia]), _blocks(gb, ga, back, feats.get(j, fl)[0][ib])
+        return min(u, u2), (m >= AWAY_BLOCKS and v < AGREE_AWAY) or (m2 >= AWAY_BLOCKS and v2 < AGREE_AWAY)
     if len(dense):
-        with ThreadPoolExecutor(io_workers(n_workers)) as ex: agree[dense] = list(ex.map(pixels, dense.tolist()))
+        with _blas_threads(1), ThreadPoolExecutor(io_workers(n_workers)) as ex: out = list(ex.map(pixels, dense.tolist()))
+        agree[dense] = [x[0] for x in out]; away[dense] = [x[1] for x in out]
     dense_copy = (inl >= DENSE_INLIERS) & (share >= MIN_SHARE / 2) & (agree >= AGREE)
-    copy = (copy | dense_copy) & ~(agree < AGREE_MIN)          # (NaN, too few textured blocks: the keypoints decide)
+    copy = (copy | dense_copy) & ~(agree < AGREE_MIN) & ~away  # (NaN, too few textured blocks: the keypoints decide)
     return dict(inliers=inl, share=share, flip=flip, agreement=agree, copy=copy), res
 
 def verify_pairs(feats:LocalFeatures, # Features of the images the pairs index
