@@ -81,8 +81,8 @@ class LocalFeatures:
         i = int(i)
         if i not in self._cache: self._cache[i], self._width[i] = self._compute(i)
         return _mirror(self._cache[i], self._width[i]) if flip else self._cache[i]
-    def prefetch(self, idx, flip:bool=False):
-        "Compute the features of the images `idx` on threads (`flip`: kept for callers; a mirror costs nothing more)."
+    def prefetch(self, idx):
+        "Compute the features of the images `idx` on threads (their mirror images' come with them)."
         todo = [int(i) for i in dict.fromkeys(np.asarray(idx, np.int64).tolist()) if int(i) not in self._cache]
         if not todo: return
         with ThreadPoolExecutor(self.n_workers) as ex:
@@ -162,11 +162,11 @@ def _verify(feats, a, b, mirror=True, pdq_bits=None, n_workers=None) -> tuple:
     a, b = np.asarray(a, np.int64).reshape(-1), np.asarray(b, np.int64).reshape(-1)
     mirror = np.broadcast_to(np.asarray(mirror, bool), a.shape)
     feats.prefetch(np.r_[a, b])
-    small = lambda i, j, fl: max(1, min(len(feats.get(i)[0]), len(feats.get(j, fl)[0])))
+    small = lambda i, j: max(1, min(len(feats.get(i)[0]), len(feats.get(j)[0])))   # (a mirror has the image's keypoints)
     def one(p):
         i, j, mi = p
         ia, ib, H = _match(feats.get(i), feats.get(j)); fl = False
-        if mi and (len(ia) < MIN_INLIERS or len(ia) < MIN_SHARE * small(i, j, False)):
+        if mi and (len(ia) < MIN_INLIERS or len(ia) < MIN_SHARE * small(i, j)):
             ja, jb, H2 = _match(feats.get(i), feats.get(j, True))
             if len(ja) > len(ia): ia, ib, H, fl = ja, jb, H2, True
         return ia, ib, fl, H
@@ -184,7 +184,7 @@ def _verify(feats, a, b, mirror=True, pdq_bits=None, n_workers=None) -> tuple:
         if not len(ia): continue
         ok = ~(shared(i, False, ia) | shared(j, fl, ib)) if len(ia) >= MIN_INLIERS else np.ones(len(ia), bool)
         inl[n] = ok.sum(); flip[n] = fl
-        share[n] = inl[n] / small(i, j, fl)
+        share[n] = inl[n] / small(i, j)
     bits = np.full(len(a), -1) if pdq_bits is None else np.asarray(pdq_bits).reshape(-1)
     copy = ((inl >= MIN_INLIERS) & (share >= MIN_SHARE)) | ((bits >= 0) & (bits <= PDQ_MATCH_BITS) & (inl >= MIN_INLIERS // 2))
     # the pixels, both ways: of the pairs with enough inliers that the keypoint share leaves out, and of every copy
