@@ -12,13 +12,13 @@ from .core import IndexFormatError, VectorError, atomic_write
 from .lsh_vectors import STORES, as_vectors, encode_vectors, decode_vectors, random_hyperplanes, pack_bits, hash_vectors
 from .jit import HAVE_NUMBA, njit, prange, load
 from .lsh_kernels import Stored, _search_np
-from .lsh_adaptive import Plan, miss_radius, default_pool, _MISS, _DEEP, _REACH, _GAIN, _adaptive_np, _rounds_np
-from .lsh_cells import (Cells, CELLS_MIN, BLOCKED_MIN, default_cells, _SHORTLIST, _sq_norms, _nearest_np, _kmeans, _cells_np,
-                                        _blas_threads, _centre_order, _blocked)
+from .lsh_adaptive import Plan, miss_radius, default_pool, _MISS, _DEEP, _GAIN, _adaptive_np, _rounds_np
+from .lsh_cells import (Cells, CELLS_MIN, BLOCKED_MIN, CALIBRATION, default_cells, _sq_norms, _nearest_np, _kmeans, _cells_np,
+                                        _blas_threads, _centre_order, _blocked, ReachCalibration, reach_for)
 if HAVE_NUMBA:
     from image_similarity.lsh_kernels import _rerank, _search_nb, _search_nb_par
     from image_similarity.lsh_adaptive import _adaptive_nb, _adaptive_nb_par
-    from image_similarity.lsh_cells import _assign, _cells_nb, _cells_nb_par
+    from image_similarity.lsh_cells import _cells_nb, _cells_nb_par
 from .lsh_format import FORMAT_VERSION, write_index, read_arrays, _digest, _layout, _ARRAYS, _Src, _read_header
 
 # %% auto #0
@@ -48,6 +48,7 @@ class LSHIndex:
         if n_cells is not None and not _is_count(n_cells, 0):
             raise VectorError(f"n_cells={n_cells!r}: use None, 0 or a positive integer")
         self.n_cells, self.centroids, self._csr = None if n_cells is None else int(n_cells), None, None
+        self.reach_table = None   # with cells: the measured reach quantiles (`ReachCalibration`), set by `partition`
         self.dim, self.n_bits, self.metric, self.seed = int(dim), int(n_bits), metric, int(seed)
         self.n_candidates, self.backend = n_candidates, ('numba' if HAVE_NUMBA else 'numpy') if backend == 'auto' else backend
         self._auto = backend == 'auto'
@@ -192,6 +193,7 @@ def empty_like(self:LSHIndex) -> LSHIndex:
     "An empty index that hashes exactly as `self` does (same hyperplanes, centre, thresholds, settings)."
     new = LSHIndex(self.dim, self.n_bits, self.metric, self.n_candidates, self.seed, 'auto' if self._auto else self.backend, self.store, self.n_cells)
     new.centroids = None if self.centroids is None else self.centroids.copy()
+    new.reach_table = None if self.reach_table is None else self.reach_table.copy()
     new.mean = None if self.mean is None else self.mean.copy()
     new.thresholds = None if self.thresholds is None else self.thresholds.copy()
     return new
@@ -213,18 +215,27 @@ def concat(cls:LSHIndex, indexes, # Indexes that hash alike (`empty_like` of one
     out._ids = ids.astype(np.int64); out._n = len(ids)
     if any(ix.centroids is None or not np.array_equal(ix.centroids, a.centroids) for ix in indexes):   # cells of different partitions
         out.centroids = None; out._cell[:] = -1
+    out.reach_table = None      # measured again on what the joined index holds, at its first search
     return out
 
 # %% ../nbs/05_lsh.ipynb #7126d71a
-def _assign_rows(self:LSHIndex, rows:slice) -> np.ndarray:
-    "Cells of the stored rows `rows` (a slice), a block at a time."
+def _assign_rows(self:LSHIndex, rows:slice, assign:bool=True, cal:ReachCalibration|None=None) -> np.ndarray:
+    "Cells of the stored rows `rows` (a slice): their exactly nearest centres (`assign`), else the stored ones; a block at a time, fed to `cal` too."
     C = self.centroids; out = np.empty(rows.stop - rows.start, np.int32)
-    if self.backend == 'numpy':
-        for i in range(rows.start, rows.stop, _BLOCK): out[i - rows.start:i - rows.start + _BLOCK] = _nearest_np(self.vectors(slice(i, min(rows.stop, i + _BLOCK))), C)
-        return out
-    cc = hash_vectors(C, self.planes, self.mean, self.thresholds); half = (0.5 * _sq_norms(C)).astype(np.float32)
-    _assign(self._codes[rows], Stored(self._vecs[rows], self._scale[rows], self._sqn[rows], self.mean, self.metric == 'euclidean'), C, cc, half, _SHORTLIST, out)
+    for i in range(rows.start, rows.stop, _BLOCK):
+        b = slice(i, min(rows.stop, i + _BLOCK)); x = decode_vectors(self._vecs[b], self._scale[b])   # (rows being added lie past `len(self)`)
+        out[i - rows.start:b.stop - rows.start] = cell = _nearest_np(x, C) if assign else self._cell[b]
+        if cal is not None: cal.add(x, i, cell)
     return out
+
+def _calibration(self:LSHIndex, assigned:bool) -> ReachCalibration:
+    "The calibration of the cells' reach: `CALIBRATION` stored vectors (seeded), with their cells (the stored ones if `assigned`, else their nearest centres')."
+    rows = np.sort(np.random.default_rng([self.seed, 1]).choice(self._n, min(self._n, CALIBRATION), replace=False)); x = self.vectors(rows)
+    return ReachCalibration(x, rows, self._cell[rows] if assigned else _nearest_np(x, self.centroids))
+
+def _measure_reach(self:LSHIndex):
+    "Measure the reach table of the cells the index has (an index loaded from an older file, joined by `concat`, or unpickled)."
+    cal = _calibration(self, True); _assign_rows(self, slice(0, self._n), assign=False, cal=cal); self.reach_table = cal.table(self.centroids)
 
 @patch
 def partition(self:LSHIndex, n_cells:int|None=None, # Cells; default: the index's `n_cells`, else `default_cells(len(self))`; 0: remove the partition
@@ -236,16 +247,20 @@ def partition(self:LSHIndex, n_cells:int|None=None, # Cells; default: the index'
         nc = default_cells(n) if nc is None else int(nc)
         if nc < 0: raise VectorError(f"n_cells={n_cells!r}: must be >= 0")
         self._csr = None
-        if nc == 0 or n == 0: self.centroids = None; self._cell[:n] = -1; return self
+        if nc == 0 or n == 0: self.centroids = self.reach_table = None; self._cell[:n] = -1; return self
         nc = min(nc, n)
         rows = np.sort(np.random.default_rng(self.seed).choice(n, min(n, 32 * nc), replace=False))
         self.centroids = _kmeans(self.vectors(rows), nc, iters, self.seed)
-        self._cell[:n] = _assign_rows(self, slice(0, n))
+        cal = _calibration(self, False)
+        self._cell[:n] = _assign_rows(self, slice(0, n), cal=cal)   # one pass over the stored vectors: their cells, and the calibration's searches
+        self.reach_table = cal.table(self.centroids)
         return self
 
 def _ensure_cells(self:LSHIndex):
-    "Fit the cells of an index of `CELLS_MIN` or more vectors that has none, unless `n_cells=0` or memory-mapped (a mapped file stays as it is)."
+    "Fit the cells of an index of `CELLS_MIN` or more vectors that has none, unless `n_cells=0` or memory-mapped (a mapped file stays as it is); measure the reach of cells that lack it."
     if self.centroids is None and self.n_cells != 0 and default_cells(self._n) and not self._mapped: self.partition()
+    if self.centroids is not None and self.reach_table is None:
+        with self._lock: _measure_reach(self)
 
 def _cells(self:LSHIndex):
     "`(Cells, |centre|²)`: the stored rows grouped by cell and their codes in that order, made when first needed."
@@ -268,6 +283,7 @@ def __getstate__(self:LSHIndex):
 def __setstate__(self:LSHIndex, d):
     d.setdefault('store', 'float32'); d.setdefault('_scale', np.ones(d['_n'], np.float32))   # pickled before float16/int8 storage
     d.setdefault('_auto', False); d.setdefault('n_cells', None); d.setdefault('centroids', None); d.setdefault('_csr', None); d.setdefault('_cell', np.full(d['_n'], -1, np.int32))
+    d.setdefault('reach_table', None)   # pickled before the reach was measured: measured at the first search
     self.__dict__.update(d); self._lock = threading.RLock()
 
 @patch
@@ -290,7 +306,7 @@ def _check_search(self, k):
 
 _FIRST = 128   # the first round re-ranks max(2k, _FIRST) candidates; a query left short takes the plain scan of max(4k, _FIRST)
 _LOOK = 8      # through cells: the first look reads the nearest cells holding _LOOK x first codes
-_READ = 2      # through cells: one query reads at most _READ x pool codes
+_READ = 4      # through cells: one query reads at most _READ x pool codes (with 2, recall@10 one at a time on two of bench/lsh_generators.py's sets: 0.947 / 0.912, with 4: 1.000 / 0.957)
 _SMALL = 1_000_000   # backend 'auto': the NumPy reference serves searches until they have read this many (stored vectors x
 _served = [0]        # queries) in the process, unless the compiled kernel is loaded: the same answers, without numba's ~1 s first call
 
@@ -308,7 +324,7 @@ def _rows(self):
     return self._codes[:n], Stored(self._vecs[:n], self._scale[:n], self._sqn[:n], self.mean, self.metric == 'euclidean')
 
 @patch
-def _adaptive(self:LSHIndex, q, k, miss=_MISS, pool=None, first=None, threads=None, reach=_REACH, blocked=None, deep=_DEEP):
+def _adaptive(self:LSHIndex, q, k, miss=_MISS, pool=None, first=None, threads=None, reach=None, blocked=None, deep=_DEEP):
     "Adaptive search of prepared queries `q`: distances, storage rows and `[nq, 2]` (re-ranked, pooled) per query."
     n = self._n
     _ensure_cells(self)
@@ -316,7 +332,8 @@ def _adaptive(self:LSHIndex, q, k, miss=_MISS, pool=None, first=None, threads=No
     plan = Plan(k, first, max(first, pool // 2), miss_radius(self.n_bits, float(miss)), float(deep), pool)
     codes, st = _rows(self)
     if self.centroids is not None:
-        if not reach > 0: raise VectorError(f"reach={reach!r}: must be positive")
+        if reach is None: reach = reach_for(self.reach_table, float(miss))    # the measured bound: a neighbour left out with chance miss
+        elif not reach > 0: raise VectorError(f"reach={reach!r}: must be positive")
         cells, c2 = _cells(self); C = self.centroids
         plan = plan._replace(look=min(pool, _LOOK * first), reach=float(reach), cap=_READ * pool)   # the first look, how far, the bound
         if blocked or (blocked is None and len(q) >= BLOCKED_MIN * len(C)):
@@ -345,9 +362,9 @@ def search(self:LSHIndex, queries, # `[nq, dim]` or one `[dim]` vector
             exhaustive:bool=False, # Re-rank everything: exact search
             threads:int|None=None, # Threads for several queries (numba; BLAS when a cell at a time); default: all
             miss:float=_MISS, # Adaptive search: allowed chance of missing a vector as near as the k-th result
-            reach:float=_REACH, # Adaptive search with cells: read the cells whose centre is within reach x (k-th distance)² of the nearest centre's
+            reach:float|None=None, # Adaptive search with cells: read the cells whose centre is within reach x (k-th distance)² of the nearest centre's; `None`: measured, from `miss`
             blocked:bool|None=None, # With cells: take the queries a cell at a time, scoring whole cells (default: for at least `BLOCKED_MIN` queries per cell)
-            pool:int|None=None, # Adaptive search: codes one query gathers (default: `default_pool(n, n_cells)`); through cells, it reads at most twice as many
+            pool:int|None=None, # Adaptive search: codes one query gathers (default: `default_pool(n, n_cells)`); through cells, it reads at most four times as many
            ):
     "`(distances, ids)` of the `k` nearest stored vectors, nearest first; 1-d for one query, `[nq, k]` for many."
     _check_search(self, k)
@@ -387,8 +404,10 @@ def save(self:LSHIndex, path, # Destination file
     C = np.zeros((0, self.dim), np.float32) if self.centroids is None else self.centroids
     arrays = dict(planes=self.planes, mean=self.mean, thresholds=self.thresholds, codes=self._codes[:n], vecs=self._vecs[:n],
                   scale=self._scale[:n], sqn=self._sqn[:n], ids=self._ids[:n], centroids=C, cells=self._cell[:n])
+    if self.centroids is not None and self.reach_table is None: _measure_reach(self)   # cells are saved with their measured reach
+    arrays['reach'] = np.zeros(0, np.float32) if self.centroids is None else self.reach_table
     meta = dict(format_version=FORMAT_VERSION, dim=self.dim, n_bits=self.n_bits, metric=self.metric, seed=self.seed,
-                n_candidates=self.n_candidates, store=self.store, n=n, n_cells=self.n_cells, cells=len(C), arrays={})
+                n_candidates=self.n_candidates, store=self.store, n=n, n_cells=self.n_cells, cells=len(C), reach=len(arrays['reach']), arrays={})
     return write_index(path, meta, arrays)
 
 @patch(cls_method=True)
@@ -410,6 +429,10 @@ def load(cls:LSHIndex, path, # File written by `LSHIndex.save`, or its bytes
         self.centroids = np.asarray(arrs['centroids'])
         if self._n and (self._cell.min() < 0 or self._cell.max() >= meta['cells']):
             raise IndexFormatError(f"{src.name}: array 'cells' holds cells outside 0..{meta['cells'] - 1}")
+        if len(arrs.get('reach', ())):                                     # before version 5: measured at the first search
+            self.reach_table = np.asarray(arrs['reach'])
+            if not (np.isfinite(self.reach_table).all() and (self.reach_table >= 0).all()):
+                raise IndexFormatError(f"{src.name}: array 'reach' holds values that are not finite and >= 0")
     if mmap and src.path is not None: self._mapped = (src.path, src.size, open(src.path, 'rb'))   # the file the arrays map
     return self
 

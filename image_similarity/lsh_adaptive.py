@@ -41,7 +41,6 @@ _ROUND1 = 4   # the first round scores the codes within the radius that holds 4 
 _SPACE = 1024   # a query's pool has room for 2 x `pool` codes and this many more (the sampled radius may misjudge)
 _MISS = 0.02   # the default `miss` of `LSHIndex.search`; see the benchmark
 _DEEP = 3   # the third round goes 3x as deep in that ranking as the deepest result found in it; see the benchmark
-_REACH = 0.3   # the default `reach` of `LSHIndex.search` (cells within 0.3 x the k-th squared distance); see the benchmark
 
 def default_pool(n:int, # Vectors in the index
                  n_cells:int=0, # Cells of its partition (0: none)

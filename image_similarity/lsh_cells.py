@@ -16,11 +16,10 @@ if HAVE_NUMBA:
     from image_similarity.lsh_adaptive import _rounds, _put
 
 # %% auto #0
-__all__ = ['CELLS_MIN', 'BLOCKED_MIN', 'default_cells', 'Cells']
+__all__ = ['CELLS_MIN', 'BLOCKED_MIN', 'CALIBRATION', 'REACH_GRID', 'default_cells', 'Cells', 'ReachCalibration', 'reach_for']
 
 # %% ../nbs/04e_lsh_cells.ipynb #82970f34
 CELLS_MIN = 500_000   # an index this large gets a partition at its first search (unless n_cells=0); see the benchmark
-_SHORTLIST = 16      # centres compared exactly when assigning a vector (the Hamming-nearest ones)
 
 def default_cells(n:int) -> int:
     "Cells of the partition of an index of `n` vectors: about the square root of `n`, at most 1,024 (0 below `CELLS_MIN`)."
@@ -75,25 +74,6 @@ def _cells_np(cells:Cells, st:Stored, plan:Plan, corders, gapss, qcodes, qvecs, 
 
 # %% ../nbs/04e_lsh_cells.ipynb #1faac1cd
 if HAVE_NUMBA:
-    @njit(cache=True, nogil=True, fastmath=True)
-    def _assign(codes, st, C, ccodes, half, top, out):
-        "`out[i]`: the nearest centre of stored row `i` among the `top` whose codes are Hamming-nearest to its code."
-        n = codes.shape[0]; nc = C.shape[0]; top = min(top, nc)
-        bd = np.empty(top, np.int64); bi = np.empty(top, np.int64)
-        for i in range(n):
-            for t in range(top): bd[t] = 1 << 30; bi[t] = -1
-            for c in range(nc):                                   # the shortlist: Hamming-nearest centres (ties: the first)
-                d = _code_dist(codes, i, ccodes[c])
-                if d < bd[top - 1]:
-                    p = top - 1
-                    while p > 0 and bd[p - 1] > d: bd[p] = bd[p - 1]; bi[p] = bi[p - 1]; p -= 1
-                    bd[p] = d; bi[p] = c
-            best = -np.inf; arg = bi[0]
-            for t in range(top):                                  # then the nearest of them: largest x.c - |c|²/2
-                c = bi[t]; s = _dot(st, i, C[c]) - half[c]
-                if s > best: best = s; arg = c
-            out[i] = arg
-
     @njit(cache=True, nogil=True)
     def _take(cells, c, q, pool, m):
         "Append cell `c` to the pool at position `m` (rows, Hamming distances to `q`, codes); the new `m`."
@@ -207,3 +187,59 @@ def _blocked(cells:Cells, st:Stored, plan:Plan, C, c2, q, compiled=True):
     score(L0, L1)
     n_read = cs[np.arange(nq), L1 - 1]
     return D, I, np.stack([n_read, n_read], 1)
+
+# %% ../nbs/04e_lsh_cells.ipynb #bc3911e3
+CALIBRATION = 256   # stored vectors that measure the cells' reach (a seeded sample), each searched exactly twice
+_CAL_K = 10         # neighbours each of those searches finds
+REACH_GRID = 1000   # quantiles of the measured ratios kept: reach_for(table, miss) reads the 1 - miss one
+_CAL_BLOCK = 16384  # stored rows compared with the calibration queries at a time (16384 x 256 distances)
+
+class ReachCalibration:
+    "The exact `k` nearest of calibration queries (stored vectors), in-distribution and with their own cell left out, fed a block of stored vectors at a time."
+    def __init__(self, Q:np.ndarray, # `[m, dim]` float32: the calibration queries (stored vectors)
+                 rows:np.ndarray, # `[m]` their storage rows (left out of their own in-distribution search)
+                 cells:np.ndarray, # `[m]` their cells (left out of their own novel search)
+                 k:int=_CAL_K, # Neighbours per search
+                ):
+        self.Q, self.rows, self.qcell, self.k = np.ascontiguousarray(Q, np.float32), np.asarray(rows), np.asarray(cells), k
+        self.qq = np.einsum('ij,ij->i', self.Q, self.Q)
+        m = len(Q); self.d = [np.full((m, k), np.inf, np.float32) for _ in range(2)]; self.c = [np.full((m, k), -1, np.int64) for _ in range(2)]
+
+    def _merge(self, j, d2, cell):
+        kk = min(self.k, d2.shape[1]); p = np.argpartition(d2, kk - 1, axis=1)[:, :kk]
+        D = np.concatenate([self.d[j], np.take_along_axis(d2, p, 1)], 1); C = np.concatenate([self.c[j], cell[p]], 1)
+        o = np.argsort(D, 1, kind='stable')[:, :self.k]
+        self.d[j], self.c[j] = np.take_along_axis(D, o, 1), np.take_along_axis(C, o, 1)
+
+    def add(self, X:np.ndarray, # `[b, dim]` stored vectors (float32) of the storage rows `start`, `start + 1`, ...
+            start:int, # Storage row of `X[0]`
+            cells:np.ndarray, # `[b]` their cells
+           ):
+        "Take a block of stored vectors into both searches."
+        for i in range(0, len(X), _CAL_BLOCK):
+            x, cell = X[i:i + _CAL_BLOCK], np.asarray(cells[i:i + _CAL_BLOCK], np.int64)
+            d2 = self.qq[:, None] + np.einsum('ij,ij->i', x, x)[None] - 2 * (self.Q @ x.T)
+            rows = np.arange(start + i, start + i + len(x))
+            self._merge(0, np.where(rows[None] == self.rows[:, None], np.inf, d2), cell)
+            self._merge(1, np.where(cell[None] == self.qcell[:, None], np.inf, d2), cell)
+
+    def table(self, C:np.ndarray, # `[n_cells, dim]` the centres
+              grid:int=REACH_GRID, # Quantiles kept
+             ) -> np.ndarray:
+        "`[grid]` float32: quantiles `1/grid, 2/grid, ..., 1` of the ratio (gap of a neighbour's cell) / (k-th distance)², both searches pooled."
+        d2c = _sq_norms(C)[None] - 2 * (self.Q @ C.T).astype(np.float64) + self.qq[:, None]
+        out = []
+        for j in (0, 1):
+            dc = d2c.copy()
+            if j: dc[np.arange(len(dc)), self.qcell] = np.inf          # the novel search's own cell is not there
+            kth = self.d[j][:, -1].astype(np.float64); ok = np.isfinite(kth) & (kth > 1e-12) & (self.c[j] >= 0).all(1)
+            gap = np.take_along_axis(dc, np.maximum(self.c[j], 0), 1) - dc.min(1, keepdims=True)
+            out.append((np.maximum(gap, 0) / np.where(ok, kth, 1)[:, None])[ok].ravel())
+        r = np.concatenate(out)
+        return (np.quantile(r, (np.arange(grid) + 1) / grid) if len(r) else np.zeros(grid)).astype(np.float32)
+
+def reach_for(table:np.ndarray, # `reach_table` of an index (`ReachCalibration.table`)
+              miss:float, # Allowed chance of leaving a neighbour in an unread cell
+             ) -> float:
+    "The `reach` whose cells hold a neighbour with chance `1 - miss` (the `1 - miss` quantile of the measured ratios)."
+    g = len(table); return float(table[min(g - 1, max(0, math.ceil((1 - miss) * g - 1e-9) - 1))])

@@ -14,20 +14,21 @@ from .lsh_vectors import STORES
 __all__ = ['FORMAT_VERSION', 'write_index', 'read_arrays']
 
 # %% ../nbs/04f_lsh_format.ipynb #a4a23b67
-FORMAT_VERSION = 4   # 2: per-bit thresholds; 3: vectors stored as float32, float16 or int8 (a per-row scale); 4: cells
+FORMAT_VERSION = 5   # 2: per-bit thresholds; 3: vectors stored as float32, float16 or int8 (a per-row scale); 4: cells; 5: their measured reach
 _MAGIC = b'ISLSHIDX'
 
 def _digest(a:np.ndarray) -> str: return hashlib.sha256(np.ascontiguousarray(a).reshape(-1).view(np.uint8)).hexdigest()
 
 _FILE_DTYPES = {'float32': '<f4', 'float16': '<u2', 'int8': '|i1'}   # the stored vectors' dtype in a file, per `store`
 
-def _layout(dim:int, n_bits:int, n:int, store:str='float32', version:int=FORMAT_VERSION, cells:int=0) -> dict:
-    "The dtype and shape of each stored array of an index of `n` vectors (and `cells` centres), in file order."
+def _layout(dim:int, n_bits:int, n:int, store:str='float32', version:int=FORMAT_VERSION, cells:int=0, reach:int=0) -> dict:
+    "The dtype and shape of each stored array of an index of `n` vectors (and `cells` centres, `reach` quantiles of their measured reach), in file order."
     out = dict(planes=('<f4', [n_bits, dim]), mean=('<f4', [dim]), thresholds=('<f4', [n_bits]),
                codes=('<u8', [n, -(-n_bits // 64)]), vecs=(_FILE_DTYPES[store], [n, dim]))
     if version >= 3: out['scale'] = ('<f4', [n])
     out |= dict(sqn=('<f4', [n]), ids=('<i8', [n]))
-    return out | dict(centroids=('<f4', [cells, dim]), cells=('<i4', [n])) if version >= 4 else out
+    if version >= 4: out |= dict(centroids=('<f4', [cells, dim]), cells=('<i4', [n]))
+    return out | dict(reach=('<f4', [reach])) if version >= 5 else out
 
 _ARRAYS = tuple(_layout(1, 1, 0))   # the stored arrays, in file order
 
@@ -81,7 +82,7 @@ def _read_header(src:_Src):
     prefix = src.read(0, 48)
     if len(prefix) < 48 or prefix[:8] != _MAGIC: raise IndexFormatError(f"{src.name}: not an image_similarity LSH index file")
     version, hlen = struct.unpack('<II', prefix[8:16])
-    if version not in (2, 3, FORMAT_VERSION):
+    if version not in (2, 3, 4, FORMAT_VERSION):
         raise IndexFormatError(f"{src.name}: index format version {version}; this version of image_similarity reads versions 2 to {FORMAT_VERSION}")
     hdr = src.read(48, hlen)
     if len(hdr) != hlen or hashlib.sha256(hdr).digest() != prefix[16:48]:
@@ -94,11 +95,12 @@ def _read_header(src:_Src):
             and (meta.get('n_candidates') is None or isint(meta['n_candidates'], 1))
             and (isinstance(meta.get('store'), str) and meta['store'] in STORES if version >= 3 else 'store' not in meta)
             and (isint(meta.get('cells'), 0) and (meta.get('n_cells') is None or isint(meta['n_cells'], 0)) if version >= 4
-                 else 'cells' not in meta)):
+                 else 'cells' not in meta)
+            and (isint(meta.get('reach'), 0) if version >= 5 else 'reach' not in meta)):
         raise IndexFormatError(f"{src.name}: header fields are missing or of the wrong type")
     start = -(-(48 + hlen) // 64) * 64
     meta['store'] = meta.get('store', 'float32')
-    layout = _layout(meta['dim'], meta['n_bits'], meta['n'], meta['store'], version, meta.get('cells', 0))
+    layout = _layout(meta['dim'], meta['n_bits'], meta['n'], meta['store'], version, meta.get('cells', 0), meta.get('reach', 0))
     if set(meta['arrays']) != set(layout): raise IndexFormatError(f"{src.name}: header lists arrays {sorted(meta['arrays'])}, expected {sorted(layout)}")
     for k, (dt, shape) in layout.items():
         a = meta['arrays'][k]
