@@ -104,7 +104,7 @@ def at_recall(curve, rec, key):
 def summary(res):
     out = []
     for g in dict.fromkeys(r['generator'] for r in res):
-        rs = [r for r in res if r['generator'] == g]; mine = [r for r in rs if r['method'] == 'LSHIndex (ours)']
+        rs = [r for r in res if r['generator'] == g]; mine = [r for r in rs if r['method'].startswith('LSHIndex')]
         hl = [r for r in rs if r['method'] == 'hnswlib']; fh = [r for r in rs if r['method'] == 'faiss HNSW']
         d = next(r for r in mine if r['default'])
         row = dict(generator=g, n=d['n'], cells=d['cells'], reach=d['reach'])
