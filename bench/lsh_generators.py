@@ -35,6 +35,13 @@ def timed(single, batch, Q, n_single, reps=3):
     t = time.perf_counter(); I = batch(Q); bq = len(Q) / (time.perf_counter() - t)
     return float(np.median(qs)), bq, I
 
+def measure(row, single, batch, sets, n_single, prep=lambda Q: Q):
+    "`row` with, for each query set, the single-query and batch rates and recalls of `single(q)` and `batch(Q)` (answers as rows); printed."
+    for name, (Q, G) in sets.items():
+        s, b, I = timed(single, batch, prep(Q), n_single)
+        row |= {f'qps {name}': s, f'batch_qps {name}': b, f'recall {name}': recall(I, G), f'single_recall {name}': recall(I[:n_single], G[:n_single])}
+    show(row); return row
+
 def ours(X, sets, n_single, cells=None):
     import numba
     from image_similarity.lsh import LSHIndex
@@ -49,10 +56,7 @@ def ours(X, sets, n_single, cells=None):
         for m in MISSES:
             row = dict(method=f'LSHIndex (ours{LABEL})', config=f'miss={m}', miss=m, default=m == 0.02, build_s=build,
                        cells=0 if ix.centroids is None else len(ix.centroids), reach=None if ix.centroids is None or reach_for is None else reach_for(ix.reach_table, m))
-            for name, (Q, G) in sets.items():
-                s, b, I = timed(lambda q: ix.search(q, K, miss=m), lambda Q: ix.search(Q, K, miss=m, threads=1)[1], Q, n_single)
-                row |= {f'qps {name}': s, f'batch_qps {name}': b, f'recall {name}': recall(I, G), f'single_recall {name}': recall(I[:n_single], G[:n_single])}
-            rows.append(row); show(row)
+            rows.append(measure(row, lambda q: ix.search(q, K, miss=m), lambda Q: ix.search(Q, K, miss=m, threads=1)[1], sets, n_single))
     return rows
 
 def hnswlib_(X, sets, n_single, M=16, efc=100):
@@ -62,11 +66,7 @@ def hnswlib_(X, sets, n_single, M=16, efc=100):
     p.add_items(Xn, np.arange(len(X))); build = time.perf_counter() - t; p.set_num_threads(1); rows = []
     for ef in EFS:
         p.set_ef(max(ef, K)); row = dict(method='hnswlib', config=f'M={M} efC={efc} ef={ef}', ef=ef, build_s=build)
-        for name, (Q, G) in sets.items():
-            Qn = normed(Q)
-            s, b, I = timed(lambda q: p.knn_query(q, K), lambda Q: p.knn_query(Q, K)[0], Qn, n_single)
-            row |= {f'qps {name}': s, f'batch_qps {name}': b, f'recall {name}': recall(I, G), f'single_recall {name}': recall(I[:n_single], G[:n_single])}
-        rows.append(row); show(row)
+        rows.append(measure(row, lambda q: p.knn_query(q, K), lambda Q: p.knn_query(Q, K)[0], sets, n_single, normed))
     return rows
 
 def faiss_hnsw(X, sets, n_single, M=32, efc=40):
@@ -76,11 +76,7 @@ def faiss_hnsw(X, sets, n_single, M=32, efc=40):
     build = time.perf_counter() - t; faiss.omp_set_num_threads(1); rows = []
     for ef in EFS:
         ix.hnsw.efSearch = ef; row = dict(method='faiss HNSW', config=f'M={M} efC={efc} ef={ef}', ef=ef, build_s=build)
-        for name, (Q, G) in sets.items():
-            Qn = normed(Q)
-            s, b, I = timed(lambda q: ix.search(q[None], K), lambda Q: ix.search(Q, K)[1], Qn, n_single)
-            row |= {f'qps {name}': s, f'batch_qps {name}': b, f'recall {name}': recall(I, G), f'single_recall {name}': recall(I[:n_single], G[:n_single])}
-        rows.append(row); show(row)
+        rows.append(measure(row, lambda q: ix.search(q[None], K), lambda Q: ix.search(Q, K)[1], sets, n_single, normed))
     return rows
 
 def show(r):
@@ -125,7 +121,7 @@ def summary(res):
     return out
 
 def table(res):
-    f = lambda v: '-' if v is None else f'{v:.3f}' if isinstance(v, float) and v < 1.5 and v > 0.5 and False else (f'{v:.2f}' if isinstance(v, float) else str(v))
+    f = lambda v: '-' if v is None else f'{v:.2f}' if isinstance(v, float) else str(v)
     lines = ["defaults (miss 0.02, measured reach); speed at equal recall (our default's, or the HNSW curve's highest if ours is beyond it), ratio ours / HNSW (>1: ours faster); single = one query at a time, batch = 2,000 at once; one thread"]
     for r in summary(res):
         lines.append(f"{r['generator']:32s} n={r['n']:,} cells={r['cells']} reach={r['reach'] or 0:.3f}  R@10 one at a time in {r['default R@10 in']:.3f} novel {r['default R@10 novel']:.3f}, batch {r['default batch R@10 in']:.3f} / {r['default batch R@10 novel']:.3f}  "
