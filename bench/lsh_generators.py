@@ -20,10 +20,9 @@ from threadpoolctl import threadpool_limits
 
 HERE = Path(__file__).resolve().parent; sys.path.insert(0, str(HERE))
 from lsh_data import anisotropic, skewed, fitted, exact
+from lsh import recall, normed
 LABEL = ''; K = 10; MISSES = (0.2, 0.1, 0.05, 0.02, 0.01, 0.005); EFS = (10, 16, 24, 32, 48, 64, 96, 128, 192, 256)
 
-def recall(I, G): return float(np.mean([len(set(a[:K]) & set(b[:K])) / K for a, b in zip(I, G)]))
-def normed(x): return np.ascontiguousarray(x / np.linalg.norm(x, axis=1, keepdims=True), dtype=np.float32)
 
 def timed(single, batch, Q, n_single, reps=3):
     "(single q/s: median of `reps` passes over the first `n_single` queries, batch q/s, batch answers)."
@@ -39,7 +38,7 @@ def measure(row, single, batch, sets, n_single, prep=lambda Q: Q):
     "`row` with, for each query set, the single-query and batch rates and recalls of `single(q)` and `batch(Q)` (answers as rows); printed."
     for name, (Q, G) in sets.items():
         s, b, I = timed(single, batch, prep(Q), n_single)
-        row |= {f'qps {name}': s, f'batch_qps {name}': b, f'recall {name}': recall(I, G), f'single_recall {name}': recall(I[:n_single], G[:n_single])}
+        row |= {f'qps {name}': s, f'batch_qps {name}': b, f'recall {name}': recall(I, G, K), f'single_recall {name}': recall(I[:n_single], G[:n_single], K)}
     show(row); return row
 
 def ours(X, sets, n_single, cells=None):

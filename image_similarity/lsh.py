@@ -237,6 +237,11 @@ def _measure_reach(self:LSHIndex):
     "Measure the reach table of the cells the index has (an index loaded from an older file, joined by `concat`, or unpickled)."
     cal = _calibration(self, True); _assign_rows(self, slice(0, self._n), assign=False, cal=cal); self.reach_table = cal.table(self.centroids)
 
+def _ensure_reach(self:LSHIndex):
+    "Measure the reach of cells that lack it (a search and `save` both need it)."
+    if self.centroids is not None and self.reach_table is None:
+        with self._lock: _measure_reach(self)
+
 @patch
 def partition(self:LSHIndex, n_cells:int|None=None, # Cells; default: the index's `n_cells`, else `default_cells(len(self))`; 0: remove the partition
               iters:int=8, # k-means iterations
@@ -259,8 +264,7 @@ def partition(self:LSHIndex, n_cells:int|None=None, # Cells; default: the index'
 def _ensure_cells(self:LSHIndex):
     "Fit the cells of an index of `CELLS_MIN` or more vectors that has none, unless `n_cells=0` or memory-mapped (a mapped file stays as it is); measure the reach of cells that lack it."
     if self.centroids is None and self.n_cells != 0 and default_cells(self._n) and not self._mapped: self.partition()
-    if self.centroids is not None and self.reach_table is None:
-        with self._lock: _measure_reach(self)
+    _ensure_reach(self)
 
 def _cells(self:LSHIndex):
     "`(Cells, |centre|²)`: the stored rows grouped by cell and their codes in that order, made when first needed."
@@ -404,7 +408,7 @@ def save(self:LSHIndex, path, # Destination file
     C = np.zeros((0, self.dim), np.float32) if self.centroids is None else self.centroids
     arrays = dict(planes=self.planes, mean=self.mean, thresholds=self.thresholds, codes=self._codes[:n], vecs=self._vecs[:n],
                   scale=self._scale[:n], sqn=self._sqn[:n], ids=self._ids[:n], centroids=C, cells=self._cell[:n])
-    if self.centroids is not None and self.reach_table is None: _measure_reach(self)   # cells are saved with their measured reach
+    _ensure_reach(self)   # cells are saved with their measured reach
     arrays['reach'] = np.zeros(0, np.float32) if self.centroids is None else self.reach_table
     meta = dict(format_version=FORMAT_VERSION, dim=self.dim, n_bits=self.n_bits, metric=self.metric, seed=self.seed,
                 n_candidates=self.n_candidates, store=self.store, n=n, n_cells=self.n_cells, cells=len(C), reach=len(arrays['reach']), arrays={})
