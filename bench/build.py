@@ -4,6 +4,7 @@ silence in its log, and the retrieval quality of what it built.
     python bench/build.py [--n 1000] [--baseline REF] [--variants int8,none] [--preset quality]
     python bench/build.py --report                       (the table of the saved JSON)
     python bench/build.py --part batches                 (the body alone: batch size vs speed and memory, float and int8)
+    python bench/build.py --n 0 --repeat 6 --variants none --out bench/results/build_50k.json   (a 51,810-image collection)
 
 Every variant builds the same `n` Caltech-101 images (a seeded sample; `--n 0`: all 8,635) into a new model
 directory, in a fresh process, the way a non-interactive run does (`log=print`, no progress bars), under
@@ -15,7 +16,10 @@ expansion the build stores; micro beside it), from the model directory each buil
 Writes bench/results/build.json and a table in bench/results/build.txt.
 `--part batches`: the preset's body graph (float, and int8 calibrated on 32 training images) on one batch of
 real images repeated for 12 s, in a fresh process per batch size (network inputs per call): inputs/s and
-peak memory; bench/results/build_batches.json."""
+peak memory; bench/results/build_batches.json.
+`--repeat K`: a collection K times the size, each image under K names (links `r0_x.jpg` ... in a folder of
+class folders), to see memory against the number of images. Its quality columns mean nothing: copies of
+every validation image sit in the training split."""
 import argparse, json, os, re, subprocess, sys, tempfile, shutil
 from pathlib import Path
 
@@ -25,7 +29,8 @@ import warnings; warnings.filterwarnings('ignore')
 import image_similarity; assert image_similarity.__file__.startswith({src!r}), image_similarity.__file__
 from image_similarity.data import caltech101, list_images
 from image_similarity.pipeline import build
-root = caltech101(); files = sorted(list_images(root)); random.Random(0).shuffle(files)
+from pathlib import Path
+root = Path({root!r}) if {root!r} else caltech101(); files = sorted(list_images(root)); random.Random(0).shuffle(files)
 files = files[:{n}] if {n} else files
 t0 = time.time(); times = [0.0]
 def log(msg): times.append(time.time() - t0); print(f"{{times[-1]:7.1f}} s  {{msg}}", flush=True)
@@ -39,9 +44,18 @@ print('RESULT', json.dumps(dict(seconds=times[-1], n=len(it), silence=max(b - a 
       valid_accuracy=md.info.get('valid_accuracy'), model_mb=len(md.read('model.onnx')) / 1e6)))
 """
 
-def one(src, n, out, kw):
+def repeated(dest:Path, k:int) -> Path:
+    "Caltech-101 with each image under `k` names (symbolic links) in `dest`: a collection k times the size."
+    from image_similarity.data import caltech101, list_images
+    root = caltech101()
+    for f in list_images(root):
+        d = dest/f.parent.relative_to(root); d.mkdir(parents=True, exist_ok=True)
+        for i in range(k): (d/f'r{i}_{f.name}').symlink_to(f)
+    return dest
+
+def one(src, n, out, kw, root=None):
     "Result of one build in a fresh process: its RESULT line, wall seconds and peak RSS (MB)."
-    p = subprocess.run(['/usr/bin/time', '-v', sys.executable, '-c', CHILD.format(src=str(src), n=n, out=str(out), kw=kw)],
+    p = subprocess.run(['/usr/bin/time', '-v', sys.executable, '-c', CHILD.format(src=str(src), n=n, out=str(out), kw=kw, root=root and str(root))],
                        capture_output=True, text=True, env=dict(os.environ, PYTHONWARNINGS='ignore'))
     res = re.search(r'^RESULT (.*)$', p.stdout, re.M)
     if p.returncode or not res: raise SystemExit(f"build failed ({src}, {kw}):\n{p.stdout[-2000:]}\n{p.stderr[-3000:]}")
@@ -96,6 +110,7 @@ def main():
     ap.add_argument('--preset', default='quality'); ap.add_argument('--report', action='store_true')
     ap.add_argument('--part', default='builds', choices=('builds', 'batches'))
     ap.add_argument('--out', default=str(ROOT/'bench/results/build.json'))
+    ap.add_argument('--repeat', type=int, default=1, help='each image under this many names (a bigger collection)')
     a = ap.parse_args()
     if a.report: print(table(json.load(open(a.out)))); return
     if a.part == 'batches':
@@ -104,26 +119,28 @@ def main():
         rows += [f"| {k.split()[0]} | {k.split()[1]} | {v['per_s']:.1f} | {v['rss_mb']:.0f} MB |" for k, v in res.items()]
         f.with_suffix('.txt').write_text('python bench/build.py --part batches\n\n' + '\n'.join(rows) + '\n'); print('\n'.join(rows)); return
     tmp = Path(tempfile.mkdtemp(prefix='imsim_bench_build_')); runs = {}
+    root = repeated(tmp/'collection', a.repeat) if a.repeat > 1 else None
     try:
         if a.baseline:
             wt = tmp/'baseline'
             subprocess.run(['git', '-C', str(ROOT), 'worktree', 'add', '--detach', str(wt), a.baseline], check=True, capture_output=True)
             print('baseline', a.baseline, flush=True)
-            runs['baseline'] = one(wt, a.n, tmp/'m_baseline', dict(preset=a.preset))
+            runs['baseline'] = one(wt, a.n, tmp/'m_baseline', dict(preset=a.preset), root)
         for v in [v for v in a.variants.split(',') if v]:
             q, _, noflip = v.partition('-')                   # 'int8-noflip': without the mirrored training views
             print('quantize', v, flush=True)
-            runs[f'quantize={q}' + (', no flip' if noflip else '')] = one(ROOT, a.n, tmp/f'm_{v}', dict(preset=a.preset, quantize=q) | (dict(flip=False) if noflip else {}))
+            runs[f'quantize={q}' + (', no flip' if noflip else '')] = one(ROOT, a.n, tmp/f'm_{v}', dict(preset=a.preset, quantize=q) | (dict(flip=False) if noflip else {}), root)
     finally:
         if a.baseline: subprocess.run(['git', '-C', str(ROOT), 'worktree', 'remove', '--force', str(tmp/'baseline')], capture_output=True)
         shutil.rmtree(tmp, ignore_errors=True)
     import platform
     from image_similarity.quantize import int8_kernels
-    res = dict(n=a.n, preset=a.preset, baseline=a.baseline, cpu=platform.processor() or platform.machine(), int8_kernels=int8_kernels(),
+    res = dict(n=a.n, repeat=a.repeat, preset=a.preset, baseline=a.baseline, cpu=platform.processor() or platform.machine(), int8_kernels=int8_kernels(),
                cores=os.cpu_count(), runs=runs)
     out = Path(a.out); out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(res, indent=1)); t = table(res)
-    cmd = f"python bench/build.py --n {a.n}" + (f" --baseline {a.baseline}" if a.baseline else '') + f" --variants {a.variants}"
+    cmd = (f"python bench/build.py --n {a.n}" + (f" --repeat {a.repeat}" if a.repeat > 1 else '') + (f" --baseline {a.baseline}" if a.baseline else '')
+           + f" --variants {a.variants}")
     if out.resolve() != (ROOT/'bench/results/build.json').resolve(): cmd += f" --out {out.resolve().relative_to(ROOT) if out.resolve().is_relative_to(ROOT) else out}"
     out.with_suffix('.txt').write_text(f"{cmd}\n\n{t}\n")
     print(t)

@@ -16,8 +16,8 @@ from .store import ModelDir
 from .postprocess import PostProcess
 
 # %% auto #0
-__all__ = ['BATCH_VIEWS', 'LOG_EVERY', 'preprocess', 'iter_batches', 'batch_images', 'OnnxEngine', 'Progress', 'Checkpoint',
-           'run_engine', 'Embedded', 'Embedder']
+__all__ = ['BATCH_VIEWS', 'LOG_EVERY', 'preprocess', 'iter_batches', 'batch_images', 'OnnxEngine', 'DiskRows', 'Progress',
+           'Checkpoint', 'run_engine', 'Embedded', 'Embedder']
 
 # %% ../nbs/04_embed.ipynb #570a1f66
 def preprocess(img, # Anything `load_image` accepts
@@ -93,15 +93,72 @@ class OnnxEngine:
 
 
 # %% ../nbs/04_embed.ipynb #ac63f2f7
+class DiskRows:
+    "An array's rows in a file with no name (gone with this object), written in place and read back with `pread`: the page cache holds them, not the process."
+    def __init__(self, folder, # Where the file lies (a real disk, not a RAM-backed /tmp, for the memory to stay flat)
+                 n:int, # Rows at most
+                 tail:tuple, # Shape of one row
+                 dtype, # Element type
+                ):
+        import tempfile
+        self.file = tempfile.TemporaryFile(dir=folder); self.fd = self.file.fileno()
+        self.n, self.tail, self.dtype, self.k = int(n), tuple(tail), np.dtype(dtype), 0
+        self.row = int(np.prod(self.tail, dtype=np.int64)) * self.dtype.itemsize
+    shape = property(lambda self: (self.k, *self.tail))
+    ndim = property(lambda self: 1 + len(self.tail))
+    def __len__(self): return self.k
+    def __repr__(self): return f"DiskRows(shape={self.shape}, dtype={self.dtype})"
+
+    def __setitem__(self, key, v):
+        "Write rows `key` (a slice of step 1): `rows[k:k + m] = v`."
+        if not isinstance(key, slice) or key.step not in (None, 1): raise IndexError(f"DiskRows takes rows by a plain slice, not {key!r}")
+        v = np.ascontiguousarray(v, self.dtype); lo = key.start or 0
+        if v.shape[1:] != self.tail or not 0 <= lo <= self.n - len(v): raise ValueError(f"rows of shape {v.shape} at {lo}: {self!r} holds {self.n} rows of {self.tail}")
+        b, off = memoryview(v).cast('B'), lo * self.row
+        while len(b): w = os.pwrite(self.fd, b, off); b, off = b[w:], off + w
+        self.k = max(self.k, lo + len(v))
+
+    def _read(self, lo:int, hi:int) -> np.ndarray:
+        out = np.empty((max(hi - lo, 0), *self.tail), self.dtype)
+        if out.nbytes and os.preadv(self.fd, [memoryview(out).cast('B')], lo * self.row) != out.nbytes:
+            raise OSError(f"{self!r}: rows {lo}:{hi} could not be read back")
+        return out
+
+    def __getitem__(self, key):
+        "Rows as a new array: `rows[i]`, `rows[i:j]`, `rows[index array or mask]`, then any index of what remains (`rows[i, v]`, `rows[i:j, v]`)."
+        key, rest = (key[0], key[1:]) if isinstance(key, tuple) else (key, ())
+        if isinstance(key, (int, np.integer)):
+            i = int(key) + (self.k if key < 0 else 0)
+            if not 0 <= i < self.k: raise IndexError(f"row {key} of {self.k}")
+            return self._read(i, i + 1)[0][rest]
+        if isinstance(key, slice) and key.indices(self.k)[2] == 1: out = self._read(*key.indices(self.k)[:2])
+        else:
+            idx = np.arange(self.k)[key] if isinstance(key, slice) else np.asarray(key)
+            idx = np.flatnonzero(idx) if idx.dtype == bool else idx.astype(np.int64)
+            out = np.empty((len(idx), *self.tail), self.dtype)
+            for j, i in enumerate(idx): out[j] = self[int(i)]
+        return out[(slice(None), *rest)]
+
+    def __array__(self, dtype=None, copy=None):
+        a = self._read(0, self.k); return a if dtype is None else a.astype(dtype)
+
+    def reshaped(self, tail:tuple) -> DiskRows:
+        "The same file read as rows of shape `tail` (of the same size), e.g. `(1, d)` for `(d,)`."
+        import copy
+        if int(np.prod(tail, dtype=np.int64)) * self.dtype.itemsize != self.row: raise ValueError(f"rows of {self.tail} cannot be read as {tuple(tail)}")
+        r = copy.copy(self); r.tail = tuple(tail); return r
+
 class _Rows:
-    "Output arrays filled in place, row after row: allocated once at full size (pages never written take no memory), no copies."
-    def __init__(self, n:int): self.n, self.k, self.arrays = n, 0, None
+    "Output arrays filled in place, row after row: allocated once at full size (pages never written take no memory), no copies; in `DiskRows` under `disk`."
+    def __init__(self, n:int, disk=None): self.n, self.k, self.arrays, self.disk = n, 0, None, disk
     def add(self, outs):
         m = len(outs[0])
-        if self.arrays is None: self.arrays = [np.empty((self.n, *a.shape[1:]), a.dtype) for a in outs]
+        if self.arrays is None:
+            self.arrays = [np.empty((self.n, *a.shape[1:]), a.dtype) if self.disk is None else DiskRows(self.disk, self.n, a.shape[1:], a.dtype)
+                           for a in outs]
         for a, o in zip(self.arrays, outs): a[self.k:self.k + m] = o
         self.k += m
-    def result(self): return None if self.arrays is None else [a[:self.k] for a in self.arrays]
+    def result(self): return None if self.arrays is None else [a if isinstance(a, DiskRows) else a[:self.k] for a in self.arrays]
 
 LOG_EVERY = 20   # seconds between progress lines in a log: with one batch or epoch more, a line at least every 30 s
 
@@ -127,9 +184,9 @@ class Progress:
         self.log(f"{self.what}: {self.done:,} of {self.total:,} images ({self.done / max(self.total, 1):.0%}), "
                  f"{rate:.1f} images/s, " + (eta if self.done < self.total else f"done in {now - self.t0:.0f} s"))
 
-def _run_items(engine, items, spec, bs, flip, progress, n_workers, offset=0, tick=None):
+def _run_items(engine, items, spec, bs, flip, progress, n_workers, offset=0, tick=None, disk=None):
     "Outputs (or `None` when nothing was readable), positions (+`offset`) and errors of `items`."
-    rows, pos, errs = _Rows(len(items)), [], []
+    rows, pos, errs = _Rows(len(items), disk), [], []
     it = iter_batches(items, spec, bs, n_workers)
     if progress:
         from fastprogress.fastprogress import progress_bar
@@ -203,13 +260,14 @@ def run_engine(engine, # `OnnxEngine` or `TorchEngine`
                n_workers:int|None=None, # Decoding threads
                checkpoint:Checkpoint|None=None, # Save each finished chunk there, and take the chunks already there
                log=None, # Called with a progress line at least every 30 s (see `Progress`), e.g. `print` for a log file
+               disk=None, # A folder: the outputs are `DiskRows` there, not arrays in memory (memory stays flat in the number of items)
               ):
     "Outputs of `engine` for every readable item: `(list of arrays [n, ...] or [n, 2, ...], positions, errors)`."
     items = list(items); bs = bs or batch_images(flip)
     tick = Progress(len(items), log) if log is not None else None
-    if checkpoint is None: outs, pos, errs = _run_items(engine, items, spec, bs, flip, progress, n_workers, tick=tick)
+    if checkpoint is None: outs, pos, errs = _run_items(engine, items, spec, bs, flip, progress, n_workers, tick=tick, disk=disk)
     else:
-        rows, pos, errs, n = _Rows(len(items)), [], [], checkpoint.chunk
+        rows, pos, errs, n = _Rows(len(items), disk), [], [], checkpoint.chunk
         starts = range(0, len(items), n)
         if progress:
             from fastprogress.fastprogress import progress_bar

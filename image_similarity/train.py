@@ -14,7 +14,7 @@ from .core import DatasetError
 from .data import ImageSpec, caltech101, list_images, folder_label
 from .dls import get_dls
 from .backbones import get_backbone
-from .embed import OnnxEngine, run_engine, Checkpoint, LOG_EVERY
+from .embed import OnnxEngine, run_engine, Checkpoint, DiskRows, LOG_EVERY
 from .quantize import quantize_onnx, compose_onnx, CALIBRATION_IMAGES
 from .export import split_head, export_onnx, TorchEngine, EmbeddingModel, EmbeddingHead, EMB_LAYER
 from .postprocess import PostProcess, fit_whitening
@@ -86,14 +86,16 @@ def extract_features(files, # Images
                      checkpoint:Checkpoint|None=None, # Keep finished chunks there; a rerun resumes (see `Checkpoint`)
                      graph:bytes|None=None, # The ONNX graph to run (from `body_graph`, e.g. int8); `None`: the float one
                      log=None, # Called with a progress line at least every 30 s (e.g. `print` for a log file)
+                     disk=None, # Folder for the features as `DiskRows` (flat memory); `None`: the checkpoint's folder, or memory without one
                     ):
-    "Pooled features `[n, views, 2*nf]` of the readable files, their positions in `files`, and the errors."
+    "Pooled features `[n, views, 2*nf]` of the readable files (an array, or `DiskRows`), their positions in `files`, and the errors."
     spec = spec or get_backbone(backbone).spec
     engine = 'onnx' if graph is not None else _engine(engine)
     if engine == 'onnx': eng = OnnxEngine(graph if graph is not None else body_graph(backbone, spec))
     else: eng = TorchEngine(pooled_body(backbone).eval())
-    (f,), pos, errs = run_engine(eng, files, spec, bs, flip=flip, progress=progress, checkpoint=checkpoint, log=log)
-    return (f if flip else f[:, None]), pos, errs
+    disk = disk if disk is not None or checkpoint is None else checkpoint.folder
+    (f,), pos, errs = run_engine(eng, files, spec, bs, flip=flip, progress=progress, checkpoint=checkpoint, log=log, disk=disk)
+    return (f if flip else f.reshaped((1, *f.tail)) if isinstance(f, DiskRows) else f[:, None]), pos, errs
 
 
 # %% ../nbs/06_train.ipynb #9bb02e82
@@ -162,7 +164,7 @@ class _Items:
         r, v = divmod(int(i), self.views); j = self.rows[r]
         return torch.from_numpy(self.feats[j, v]), torch.tensor(int(self.y[j]))
 
-def train_head(feats:np.ndarray, # `[n, views, 2*nf]` pooled features
+def train_head(feats:np.ndarray, # `[n, views, 2*nf]` pooled features (an array or `DiskRows`)
                y:np.ndarray, # `[n]` integer labels
                valid:np.ndarray, # `[n]` bool, True for validation items
                n_classes:int, # Number of classes
@@ -175,6 +177,7 @@ def train_head(feats:np.ndarray, # `[n, views, 2*nf]` pooled features
                vocab=None, # Class names, for fastai's `ClassificationInterpretation`
                loss:str='ce', # 'ce' (cross-entropy) or 'proxy_anchor' (pre-ReLU embedding, `ProxyHead` logits)
                log=None, # Called with a line at least every 30 s (epoch, loss, accuracy), e.g. `print` for a log file
+               views:int|None=None, # Train on the first `views` views of each image; `None`: all of them
               ):
     "Train a fastai head on cached features; returns `(head, learner)`. `head` is a full `create_head` head (its tail swapped for `loss='proxy_anchor'`)."
     from fastai.vision.all import (create_head, apply_init, Learner, DataLoaders, DataLoader, accuracy, set_seed,
@@ -185,7 +188,7 @@ def train_head(feats:np.ndarray, # `[n, views, 2*nf]` pooled features
     head = create_head(nf, n_classes); apply_init(head, nn.init.kaiming_normal_)
     if loss == 'proxy_anchor':   # no ReLU on the embedding; proxies instead of the classifier
         head = nn.Sequential(*head[:EMB_LAYER], nn.Identity(), ProxyHead(head[EMB_LAYER - 1].out_features, n_classes))
-    tr_items, va_items = _Items(feats, np.flatnonzero(~valid), y, feats.shape[1]), _Items(feats, np.flatnonzero(valid), y, 1)
+    tr_items, va_items = _Items(feats, np.flatnonzero(~valid), y, views or feats.shape[1]), _Items(feats, np.flatnonzero(valid), y, 1)
     tr_items.vocab = va_items.vocab = CategoryMap(list(vocab) if vocab is not None else list(range(n_classes)), sort=False)
     bs = min(bs, len(tr_items))   # a small dataset still gets full batches, not none
     dls = DataLoaders(DataLoader(tr_items, bs=bs, shuffle=True, drop_last=True), DataLoader(va_items, bs=1024))
@@ -247,9 +250,10 @@ def _int8_body(files, backbone:str, spec:ImageSpec, valid_pct:float, seed:int, c
     if log is not None: log(f"int8 body ready ({len(cal)} training images calibrate it) in {time.time() - t0:.0f} s")
     return g
 
-def _apply(f, x:np.ndarray, bs:int=1024) -> np.ndarray:
-    "`f` (a torch module) over the rows of `x` in batches: no full-size intermediate copies."
-    with torch.no_grad(): return np.concatenate([f(torch.from_numpy(np.ascontiguousarray(x[i:i + bs]))).numpy() for i in range(0, len(x), bs)])
+def _apply(f, x:np.ndarray, view:int|None=None, bs:int=1024) -> np.ndarray:
+    "`f` (a torch module) over the rows of `x` (an array or `DiskRows`; their view `view` of each) in batches: no full-size intermediate copies."
+    def rows(i): b = x[i:i + bs]; return np.ascontiguousarray(b if view is None else b[:, view])
+    with torch.no_grad(): return np.concatenate([f(torch.from_numpy(rows(i))).numpy() for i in range(0, len(x), bs)])
 
 TRAIN_DEFAULTS = BuildSettings(preset='fast', whiten=0, expand=0)   # on its own: Lite0, cross-entropy, nothing after the network
 
@@ -289,13 +293,13 @@ def fast_train(data_path=None, # Folder of class folders; `None`: Caltech-101
     y = np.searchsorted(classes, labels)
     valid = _valid_mask(good, valid_pct, seed); vidx = np.flatnonzero(valid)
     say(f"training the head: {epochs} epochs on {(~valid).sum():,} images" + (" and their mirrors" if flip else ''))
-    head, hlearn = train_head(feats if flip else feats[:, :1], y, valid, len(classes), epochs, lr, seed=seed,
-                              label_smoothing=label_smoothing, quiet=not progress, vocab=classes, loss=loss, log=log)
+    head, hlearn = train_head(feats, y, valid, len(classes), epochs, lr, seed=seed, label_smoothing=label_smoothing, quiet=not progress,
+                              vocab=classes, loss=loss, log=log, views=None if flip else 1)
     t_head = time.time() - t0 - t_feat
     model = nn.Sequential(bb.body(pretrained=True), head).eval()
     to_emb, to_logits = split_head(head, pooled=True)
     # [n, views, 512]: the network's output for the image (and its mirror)
-    raw = np.stack([_apply(to_emb, feats[:, v]) for v in range(2 if tta else 1)], 1)
+    raw = np.stack([_apply(to_emb, feats, v) for v in range(2 if tta else 1)], 1)
     pred = np.mean([_apply(to_logits, raw[:, v]) for v in range(raw.shape[1])], 0).argmax(1)
     post = PostProcess(tta, None, expand)
     if whiten is not None: post.whitening = fit_whitening(post(raw)[~valid], whiten)   # the training split only
@@ -351,10 +355,10 @@ def fit_pretrained(data_path=None, # The collection folder
                                         graph=graph, log=log)
     if errs: warnings.warn(f"fit_pretrained: skipped {len(errs)} unreadable image(s): " + '; '.join(e for _, e in errs[:5]))
     t_feat = time.time() - t0
-    good = files[list(pos)]; feats = feats[:, 0]
+    good = files[list(pos)]
     valid = _valid_mask(good, valid_pct, seed)
-    proj = fit_pca(feats[~valid] if (~valid).sum() >= 2 else feats, dim)
-    emb = _apply(proj, feats).astype(np.float32)
+    proj = fit_pca(feats[np.flatnonzero(~valid) if (~valid).sum() >= 2 else slice(None), 0], dim)
+    emb = _apply(proj, feats, 0).astype(np.float32)
     model = nn.Sequential(pooled_body(backbone), proj).eval()
     return Trained(model, None, None, good, np.full(len(good), ''), valid, [], emb, None,
                    [(files[i], e) for i, e in errs], dict(features=t_feat, fit=time.time() - t0 - t_feat, total=time.time() - t0), None, graph)
