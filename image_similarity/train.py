@@ -141,12 +141,18 @@ def _valid_mask(files, valid_pct:float, seed:int) -> np.ndarray:
     valid = np.zeros(len(files), bool); valid[list(vidx)] = True
     return valid
 
-def _epoch_log(log, epochs:int, every:float=LOG_EVERY):
-    "A fastai callback that calls `log` after an epoch when `every` seconds have passed since its last line, and after the last epoch."
+def _epoch_log(log, epochs:int, every:float|None=None):
+    "A fastai callback that calls `log` after an epoch, or a training batch of a long epoch, when `every` seconds have passed since its last line, and after the last epoch."
     from fastai.callback.core import Callback
+    every = LOG_EVERY if every is None else every
     class EpochLog(Callback):
         order = 90   # after the recorder has the epoch's metrics
         def before_fit(self): self.last = self.t0 = time.monotonic()
+        def after_batch(self):   # a big collection's epoch outlasts `every` (50,000 images: about 30 s)
+            now = time.monotonic()
+            if not self.training or now - self.last < every: return
+            self.last = now
+            log(f"head: epoch {self.epoch + 1} of {epochs}, batch {self.iter + 1:,} of {self.n_iter:,}, {now - self.t0:.0f} s")
         def after_epoch(self):
             now = time.monotonic()
             if now - self.last < every and self.epoch + 1 < epochs: return
