@@ -100,6 +100,7 @@ def build(data_path=None, # Folder of images; `None`: Caltech-101 via `untar_dat
         ck.remove()
         if loud:
             acc = f"validation accuracy {t.valid_accuracy:.2%}" if t.valid_accuracy is not None else f"no labels ({why.split(': ', 1)[-1]})"
-            print(f"built {model_dir}: {len(items):,} images ({len(t.errors)} unreadable skipped), {acc}, "
+            bad = f": {'; '.join(Path(f).name for f, _ in t.errors[:3])}{', ...' if len(t.errors) > 3 else ''}" if t.errors else ''
+            print(f"built {model_dir}: {len(items):,} images ({len(t.errors)} unreadable skipped{bad}), {acc}, "
                   f"{len(index):,} vectors indexed, {time.time() - t0:.0f} s", flush=True)
         return md
