@@ -154,10 +154,10 @@ class SearchApp(W.VBox):
         with self._lock:
             if gen != self._gen: return None
             t = decision(g.attrs); k = g.group.nunique() if len(g) else 0
+            self.cancel.layout.display = 'none'; self.results.children = (); self.query_img.layout.display = 'none'
+            self.dups.children = rows                    # the rows first, then the status that announces them
             self.status.value = (f"{k} groups of copies, {int((~g.keep).sum())} extra copies ({t}); "
                                  f"the largest {min(n, k)} below" if k else f"no copies ({t})")
-            self.cancel.layout.display = 'none'; self.results.children = (); self.query_img.layout.display = 'none'
-            self.dups.children = rows
         return g
 
     def _dup_card(self, x):
