@@ -18,6 +18,7 @@ Writes bench/results/build.json and a table in bench/results/build.txt.
 `--part batches`: the preset's body graph (float, and int8 calibrated on 32 training images) on one batch of
 real images repeated for 12 s, in a fresh process per batch size (network inputs per call): inputs/s and
 peak memory; bench/results/build_batches.json.
+`--labels none`: every build unlabelled (pretrained features and PCA; no quality columns: there are no labels to score).
 `--repeat K`: a collection K times the size, each image under K names (links `r0_x.jpg` ... in a folder of
 class folders), to see memory against the number of images. Its quality columns mean nothing: copies of
 every validation image sit in the training split."""
@@ -40,7 +41,7 @@ times.append(time.time() - t0)
 import resource; build_rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024   # the build's peak, before the measuring below
 from image_similarity.train import retrieval_metrics
 it = md.items
-m = retrieval_metrics(md.embeddings, it.label.to_numpy(), it.split.to_numpy() == 'valid', expand=(md.config.get('post') or {{}}).get('expand', 0))
+m = retrieval_metrics(md.embeddings, it.label.to_numpy(), it.split.to_numpy() == 'valid', expand=(md.config.get('post') or {{}}).get('expand', 0)) if (it.label != '').all() else dict(macro=None, micro=None)
 print('RESULT', json.dumps(dict(seconds=times[-1], n=len(it), silence=max(b - a for a, b in zip(times, times[1:])),
       build_rss_mb=build_rss_mb, macro=m['macro'], micro=m['micro'], stages=md.info.get('seconds'), quantize=md.config.get('quantize', 'none'),
       valid_accuracy=md.info.get('valid_accuracy'), model_mb=len(md.read('model.onnx')) / 1e6)))
@@ -73,7 +74,8 @@ def table(res):
     for k, r in res['runs'].items():
         x = f"{r['images_per_s'] / base['images_per_s']:.2f}x" if base else ''
         rows.append(f"| {k} | {r['n']:,} | {r['seconds']:.0f} | {r['images_per_s']:.1f} | {x} | {r.get('build_rss_mb', r['rss_mb']) / 1024:.2f} GB | {r['silence']:.0f} s "
-                    f"| {r['macro']['P@5']:.4f} | {r['macro']['P@1']:.4f} | {r['micro']['P@5']:.4f} | {r['model_mb']:.1f} MB |")
+                    + (f"| {r['macro']['P@5']:.4f} | {r['macro']['P@1']:.4f} | {r['micro']['P@5']:.4f} " if r['macro'] else "| (no labels) | | ")
+                    + f"| {r['model_mb']:.1f} MB |")
     return '\n'.join(rows)
 
 BATCH = """import sys, time, resource, json, numpy as np; sys.path.insert(0, {src!r})
@@ -108,7 +110,8 @@ def batches(preset, sizes=(8, 16, 32, 64, 128)):
 def main():
     ap = argparse.ArgumentParser(); ap.add_argument('--n', type=int, default=1000, help='images (0: all)')
     ap.add_argument('--baseline', help='git ref to compare with, side by side (e.g. 51e60f6)')
-    ap.add_argument('--variants', default='int8,none', help="values of the quantize setting to run on this checkout ('int8-noflip': also flip=False)")
+    ap.add_argument('--variants', default='int8,none', help="values of the quantize setting to run on this checkout ('int8-noflip': also flip=False, 'none-flip': flip=True)")
+    ap.add_argument('--labels', help="the labels setting of every build ('none': unlabelled, PCA of pretrained features; no quality columns)")
     ap.add_argument('--preset', default='quality'); ap.add_argument('--report', action='store_true')
     ap.add_argument('--part', default='builds', choices=('builds', 'batches'))
     ap.add_argument('--out', default=str(ROOT/'bench/results/build.json'))
@@ -120,29 +123,30 @@ def main():
         rows = ['| graph | inputs per call | inputs/s | peak memory |', '|---|---|---|---|']
         rows += [f"| {k.split()[0]} | {k.split()[1]} | {v['per_s']:.1f} | {v['rss_mb']:.0f} MB |" for k, v in res.items()]
         f.with_suffix('.txt').write_text('python bench/build.py --part batches\n\n' + '\n'.join(rows) + '\n'); print('\n'.join(rows)); return
-    tmp = Path(tempfile.mkdtemp(prefix='imsim_bench_build_')); runs = {}
+    tmp = Path(tempfile.mkdtemp(prefix='imsim_bench_build_')); runs = {}; lab = dict(labels=a.labels) if a.labels else {}
     root = repeated(tmp/'collection', a.repeat) if a.repeat > 1 else None
     try:
         if a.baseline:
             wt = tmp/'baseline'
             subprocess.run(['git', '-C', str(ROOT), 'worktree', 'add', '--detach', str(wt), a.baseline], check=True, capture_output=True)
             print('baseline', a.baseline, flush=True)
-            runs['baseline'] = one(wt, a.n, tmp/'m_baseline', dict(preset=a.preset), root)
+            runs['baseline'] = one(wt, a.n, tmp/'m_baseline', dict(preset=a.preset) | lab, root)
         for v in [v for v in a.variants.split(',') if v]:
-            q, _, noflip = v.partition('-')                   # 'int8-noflip': without the mirrored training views
+            q, _, flip = v.partition('-')                     # 'int8-noflip': without the mirrored training views; 'none-flip': with
             print('quantize', v, flush=True)
-            runs[f'quantize={q}' + (', no flip' if noflip else '')] = one(ROOT, a.n, tmp/f'm_{v}', dict(preset=a.preset, quantize=q) | (dict(flip=False) if noflip else {}), root)
+            fl = {'noflip': dict(flip=False), 'flip': dict(flip=True), '': {}}[flip]
+            runs[f'quantize={q}' + {'noflip': ', no flip', 'flip': ', flip', '': ''}[flip]] = one(ROOT, a.n, tmp/f'm_{v}', dict(preset=a.preset, quantize=q) | fl | lab, root)
     finally:
         if a.baseline: subprocess.run(['git', '-C', str(ROOT), 'worktree', 'remove', '--force', str(tmp/'baseline')], capture_output=True)
         shutil.rmtree(tmp, ignore_errors=True)
     import platform
     from image_similarity.quantize import int8_kernels
-    res = dict(n=a.n, repeat=a.repeat, preset=a.preset, baseline=a.baseline, cpu=platform.processor() or platform.machine(), int8_kernels=int8_kernels(),
+    res = dict(n=a.n, repeat=a.repeat, preset=a.preset, labels=a.labels, baseline=a.baseline, cpu=platform.processor() or platform.machine(), int8_kernels=int8_kernels(),
                cores=os.cpu_count(), runs=runs)
     out = Path(a.out); out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(res, indent=1)); t = table(res)
     cmd = (f"python bench/build.py --n {a.n}" + (f" --repeat {a.repeat}" if a.repeat > 1 else '') + (f" --baseline {a.baseline}" if a.baseline else '')
-           + f" --variants {a.variants}")
+           + f" --variants {a.variants}" + (f" --labels {a.labels}" if a.labels else ''))
     if out.resolve() != (ROOT/'bench/results/build.json').resolve(): cmd += f" --out {out.resolve().relative_to(ROOT) if out.resolve().is_relative_to(ROOT) else out}"
     out.with_suffix('.txt').write_text(f"{cmd}\n\n{t}\n")
     print(t)

@@ -13,9 +13,9 @@ __all__ = ['PRESETS', 'DEFAULT_PRESET', 'UNLABELLED_BACKBONE', 'LOSSES', 'QUANTI
            'resolve_preset', 'BuildSettings', 'cli_options']
 
 # %% ../nbs/03b_settings.ipynb #58787f0d
-PRESETS = {   # measured by bench/presets.py (README: "Presets")
-    'quality': dict(backbone='efficientnet_lite0+efficientnet_lite2', loss='proxy_anchor', tta=False, whiten=1.0, expand=10),
-    'fast': dict(backbone='efficientnet_lite0', loss='ce', tta=False, whiten=3.0, expand=10),
+PRESETS = {   # measured by bench/presets.py (README: "Presets"); flip by bench/flip.py
+    'quality': dict(backbone='efficientnet_lite0+efficientnet_lite2', loss='proxy_anchor', flip=False, tta=False, whiten=1.0, expand=10),
+    'fast': dict(backbone='efficientnet_lite0', loss='ce', flip=True, tta=False, whiten=3.0, expand=10),
 }
 DEFAULT_PRESET = 'quality'
 UNLABELLED_BACKBONE = 'efficientnet_lite0'   # without labels, whatever the preset (its duplicate threshold is calibrated)
@@ -41,14 +41,14 @@ def resolve_preset(preset:str=DEFAULT_PRESET, # A key of `PRESETS`
 @dataclass(frozen=True)
 class BuildSettings:
     "Every setting a build's result depends on, besides its files (the table below lists them)."
-    preset:str=DEFAULT_PRESET # 'quality' or 'fast': the defaults of backbone, loss, TTA, whitening and expansion
+    preset:str=DEFAULT_PRESET # 'quality' or 'fast': the defaults of backbone, loss, mirrors, TTA, whitening and expansion
     backbone:str|None=None # Registered backbone, two side by side as 'a+b', or timm:NAME; None: the preset's
     size:int|None=None # Input side in pixels; None: the backbone's
     seed:int=42 # Seed of the 80/20 split and of the training
     epochs:int=25 # Epochs of head training
     lr:float=1e-2 # Head learning rate
     valid_pct:float=0.2 # Fraction of the images held out for validation
-    flip:bool=True # Train the head on mirrored images too
+    flip:bool|None=None # Train the head on mirrored images too (twice the feature extraction); None: the preset's (`bench/flip.py`)
     label_smoothing:bool=True # Label smoothing in the cross-entropy head's loss
     loss:str|None=None # Head loss, 'ce' or 'proxy_anchor'; None: the preset's
     tta:bool|None=None # Flip test-time augmentation: each image averaged with its mirror (twice the work); None: the preset's
@@ -86,10 +86,10 @@ class BuildSettings:
     def resolve(self, unlabelled:bool=False, # The collection has no labels: nothing is trained (see `UNLABELLED_BACKBONE`)
                ) -> BuildSettings:
         "The settings with the preset's choices filled in: no field means 'the preset's' any more."
-        ps = resolve_preset(self.preset, backbone=self.backbone, loss=self.loss, tta=self.tta, whiten=self.whiten, expand=self.expand)
+        ps = resolve_preset(self.preset, backbone=self.backbone, loss=self.loss, flip=self.flip, tta=self.tta, whiten=self.whiten, expand=self.expand)
         bb = UNLABELLED_BACKBONE if unlabelled and self.backbone is None else ps['backbone']
         q = auto_quantize(unlabelled) if self.quantize == 'auto' else self.quantize
-        return dataclasses.replace(self, backbone=bb, loss=ps['loss'], tta=bool(ps['tta']), whiten=float(ps['whiten'] or 0), expand=int(ps['expand']),
+        return dataclasses.replace(self, backbone=bb, loss=ps['loss'], flip=bool(ps['flip']), tta=bool(ps['tta']), whiten=float(ps['whiten'] or 0), expand=int(ps['expand']),
                                    quantize=q)
 
     def spec_of(self, bb, # The `Backbone` (see [backbones](02_backbones.ipynb))

@@ -328,15 +328,24 @@ class Projection(nn.Module):
         self.register_buffer('components', torch.as_tensor(np.asarray(components, np.float32)))
     def forward(self, x): return (x - self.mean) @ self.components.T
 
-def fit_pca(x:np.ndarray, # `[n, d]` features to fit on
+def fit_pca(x:np.ndarray, # `[n, d]` features to fit on (an array or `DiskRows`), or `[n, views, d]` with `view`
             dim:int|None=512, # Components kept (at most `min(n - 1, d)`); `None`: all `d`, centred only
+            rows=None, # Fit on these rows of `x` only; `None`: all of them
+            view:int|None=None, # With `[n, views, d]` features: this view of each row
+            bs:int=4096, # Rows read at a time
            ) -> Projection:
-    "Centre `x` and project on its leading principal components."
-    x = np.asarray(x, np.float64); mean = x.mean(0)
-    if dim is None: return Projection(mean, np.eye(x.shape[1]))
-    k = max(1, min(int(dim), x.shape[1], len(x) - 1))
-    _, _, vt = np.linalg.svd(x - mean, full_matrices=False)
-    return Projection(mean, vt[:k])
+    "Centre `x` and project on its leading principal components: eigenvectors of the scatter matrix, summed over blocks of rows in float64."
+    rows = np.arange(len(x)) if rows is None else np.asarray(rows)
+    def blocks():
+        for i in range(0, len(rows), bs):
+            b = x[rows[i:i + bs]]; yield np.array(b if view is None else b[:, view], np.float64)
+    mean = sum(b.sum(0) for b in blocks()) / len(rows)
+    if dim is None: return Projection(mean, np.eye(len(mean)))
+    k = max(1, min(int(dim), len(mean), len(rows) - 1))
+    s = np.zeros((len(mean), len(mean)))
+    for b in blocks(): b -= mean; s += b.T @ b
+    _, v = np.linalg.eigh(s)                     # ascending eigenvalues: the leading components are the last columns
+    return Projection(mean, v[:, ::-1][:, :k].T)
 
 def fit_pretrained(data_path=None, # The collection folder
                    backbone='efficientnet_lite0', # Registered backbone
@@ -363,7 +372,7 @@ def fit_pretrained(data_path=None, # The collection folder
     t_feat = time.time() - t0
     good = files[list(pos)]
     valid = _valid_mask(good, valid_pct, seed)
-    proj = fit_pca(feats[np.flatnonzero(~valid) if (~valid).sum() >= 2 else slice(None), 0], dim)
+    proj = fit_pca(feats, dim, rows=np.flatnonzero(~valid) if (~valid).sum() >= 2 else None, view=0)   # streamed: flat memory
     emb = _apply(proj, feats, 0).astype(np.float32)
     model = nn.Sequential(pooled_body(backbone), proj).eval()
     return Trained(model, None, None, good, np.full(len(good), ''), valid, [], emb, None,
