@@ -93,6 +93,7 @@ def extract_features(files, # Images
     engine = 'onnx' if graph is not None else _engine(engine)
     if engine == 'onnx': eng = OnnxEngine(graph if graph is not None else body_graph(backbone, spec))
     else: eng = TorchEngine(pooled_body(backbone).eval())
+    if log is not None: log(f"{backbone}: {engine} body ready, features of {len(files):,} images{' and their mirrors' if flip else ''}")   # the export takes seconds
     disk = disk if disk is not None or checkpoint is None else checkpoint.folder
     (f,), pos, errs = run_engine(eng, files, spec, bs, flip=flip, progress=progress, checkpoint=checkpoint, log=log, disk=disk)
     return (f if flip else f.reshaped((1, *f.tail)) if isinstance(f, DiskRows) else f[:, None]), pos, errs
