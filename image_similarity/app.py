@@ -153,11 +153,11 @@ class SearchApp(W.VBox):
             return None
         with self._lock:
             if gen != self._gen: return None
-            t = decision(g.attrs); k = g.group.nunique() if len(g) else 0
+            t = decision(g.attrs); k = g.group.nunique() if len(g) else 0; x = int((~g.keep).sum())
             self.cancel.layout.display = 'none'; self.results.children = (); self.query_img.layout.display = 'none'
             self.dups.children = rows                    # the rows first, then the status that announces them
-            self.status.value = (f"{k} groups of copies, {int((~g.keep).sum())} extra copies ({t}); "
-                                 f"the largest {min(n, k)} below" if k else f"no copies ({t})")
+            self.status.value = (f"{k} group{'s' * (k != 1)} of copies, {x} extra cop{'ies' if x != 1 else 'y'} ({t}); "
+                                 + (f"the largest {min(n, k)} below" if k > 1 else "shown below") if k else f"no copies ({t})")
         return g
 
     def _dup_card(self, x):
