@@ -170,6 +170,21 @@ class _Items:
     def __getitem__(self, i):
         r, v = divmod(int(i), self.views); j = self.rows[r]
         return torch.from_numpy(self.feats[j, v]), torch.tensor(int(self.y[j]))
+    def batch(self, idx):
+        "Items `idx` as one batch `(x, y)`, in `idx`'s order: the rows read at once, in the file's order (no tensor per item)."
+        r, v = np.divmod(np.asarray(idx, np.int64), self.views); j = np.asarray(self.rows)[r]
+        o = np.argsort(j, kind='stable'); x = np.empty((len(j), self.feats.shape[-1]), np.float32)
+        x[o] = self.feats[j[o]][np.arange(len(j)), v[o]]
+        return torch.from_numpy(x), torch.from_numpy(np.asarray(self.y)[j].astype(np.int64))
+
+def _loader(items:_Items, bs:int, shuffle:bool=False):
+    "A fastai `DataLoader` over `items` that makes each batch with `_Items.batch` (the same batches, in the same order, as item by item)."
+    from fastai.data.load import DataLoader
+    from fastcore.basics import chunked
+    class BatchLoader(DataLoader):
+        def create_batches(self, samps):
+            for idx in chunked(samps, self.bs, drop_last=self.drop_last): yield self.dataset.batch(list(idx))
+    return BatchLoader(items, bs=bs, shuffle=shuffle, drop_last=shuffle)
 
 def train_head(feats:np.ndarray, # `[n, views, 2*nf]` pooled features (an array or `DiskRows`)
                y:np.ndarray, # `[n]` integer labels
@@ -187,7 +202,7 @@ def train_head(feats:np.ndarray, # `[n, views, 2*nf]` pooled features (an array 
                views:int|None=None, # Train on the first `views` views of each image; `None`: all of them
               ):
     "Train a fastai head on cached features; returns `(head, learner)`. `head` is a full `create_head` head (its tail swapped for `loss='proxy_anchor'`)."
-    from fastai.vision.all import (create_head, apply_init, Learner, DataLoaders, DataLoader, accuracy, set_seed,
+    from fastai.vision.all import (create_head, apply_init, Learner, DataLoaders, accuracy, set_seed,
                                    CrossEntropyLossFlat, LabelSmoothingCrossEntropyFlat, CategoryMap)
     set_seed(seed, reproducible=True); steady_memory()
     nf = feats.shape[-1] // 2
@@ -198,7 +213,7 @@ def train_head(feats:np.ndarray, # `[n, views, 2*nf]` pooled features (an array 
     tr_items, va_items = _Items(feats, np.flatnonzero(~valid), y, views or feats.shape[1]), _Items(feats, np.flatnonzero(valid), y, 1)
     tr_items.vocab = va_items.vocab = CategoryMap(list(vocab) if vocab is not None else list(range(n_classes)), sort=False)
     bs = min(bs, len(tr_items))   # a small dataset still gets full batches, not none
-    dls = DataLoaders(DataLoader(tr_items, bs=bs, shuffle=True, drop_last=True), DataLoader(va_items, bs=1024))
+    dls = DataLoaders(_loader(tr_items, bs, shuffle=True), _loader(va_items, 1024))
     net = nn.Sequential(*split_head(head, pooled=True))
     if loss == 'proxy_anchor':
         proxies = head[-1].proxies
