@@ -58,7 +58,7 @@ class BuildSettings:
     dim:int|None=512 # Without labels: embedding size after PCA; None: all pooled features
     exclude:tuple=() # Class folders to leave out
     index:dict|None=None # Arguments of the LSHIndex; None: its defaults
-    quantize:str='none' # 'none': float; 'int8': the body runs as a statically quantised int8 graph, in the build and in every query (about 1.2x as fast, macro P@5 -0.0035 on Caltech-101); 'auto': int8 where the CPU has VNNI, no NVIDIA GPU builds and labels train a head (`auto_quantize`)
+    quantize:str='none' # 'none': float; 'int8': the body runs as a statically quantised int8 graph, in the build and in every query (the Caltech-101 `quality` build 1.36x as fast, queries 1.19x; macro P@5 0.9433 against 0.9429 over 3 seeds); 'auto': int8 where the CPU has VNNI, no NVIDIA GPU builds and labels train a head (`auto_quantize`)
 
     def __post_init__(self):
         set_ = lambda k, v: object.__setattr__(self, k, v)

@@ -350,16 +350,18 @@ def fit_pca(x:np.ndarray, # `[n, d]` features to fit on (an array or `DiskRows`)
             view:int|None=None, # With `[n, views, d]` features: this view of each row
             bs:int=4096, # Rows read at a time
            ) -> Projection:
-    "Centre `x` and project on its leading principal components: eigenvectors of the scatter matrix, summed over blocks of rows in float64."
+    "Centre `x` and project on its leading principal components: eigenvectors of the scatter matrix, summed over blocks of rows in float64, in one pass."
     rows = np.arange(len(x)) if rows is None else np.asarray(rows)
-    def blocks():
-        for i in range(0, len(rows), bs):
-            b = x[rows[i:i + bs]]; yield np.array(b if view is None else b[:, view], np.float64)
-    mean = sum(b.sum(0) for b in blocks()) / len(rows)
+    c = None
+    for i in range(0, len(rows), bs):            # sums about the first block's mean `c` (near the mean: no cancellation)
+        b = x[rows[i:i + bs]]; b = np.array(b if view is None else b[:, view], np.float64)
+        if c is None: c = b.mean(0); t, s = np.zeros(len(c)), (None if dim is None else np.zeros((len(c), len(c))))
+        b -= c; t += b.sum(0)
+        if s is not None: s += b.T @ b
+    m = t / len(rows); mean = c + m
     if dim is None: return Projection(mean, np.eye(len(mean)))
     k = max(1, min(int(dim), len(mean), len(rows) - 1))
-    s = np.zeros((len(mean), len(mean)))
-    for b in blocks(): b -= mean; s += b.T @ b
+    s -= len(rows) * np.outer(m, m)              # the scatter about the mean
     _, v = np.linalg.eigh(s)                     # ascending eigenvalues: the leading components are the last columns
     return Projection(mean, v[:, ::-1][:, :k].T)
 
