@@ -15,7 +15,7 @@ from PIL import Image
 from .core import ImageSimilarityError
 from .data import fetch_image, is_url
 from .search import ImageSearch
-from .dedup import find_duplicates, decision
+from .dedup import find_duplicates, summary
 
 # %% ../nbs/10_app.ipynb #1fb5ead7
 def thumbnail(img, # Anything `fetch_image` takes
@@ -153,11 +153,10 @@ class SearchApp(W.VBox):
             return None
         with self._lock:
             if gen != self._gen: return None
-            t = decision(g.attrs); k = g.group.nunique() if len(g) else 0; x = int((~g.keep).sum())
+            k = g.group.nunique() if len(g) else 0
             self.cancel.layout.display = 'none'; self.results.children = (); self.query_img.layout.display = 'none'
             self.dups.children = rows                    # the rows first, then the status that announces them
-            self.status.value = (f"{k} group{'s' * (k != 1)} of copies, {x} extra cop{'ies' if x != 1 else 'y'} ({t}); "
-                                 + (f"the largest {min(n, k)} below" if k > 1 else "shown below") if k else f"no copies ({t})")
+            self.status.value = summary(g) + ((f"; the largest {min(n, k)} below" if k > 1 else "; shown below") if k else '')
         return g
 
     def _dup_card(self, x):

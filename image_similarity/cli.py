@@ -146,7 +146,7 @@ def image_similarity_dedup(argv=None, # Arguments (default: the command line)
     def main():
         import pandas as pd
         from image_similarity.core import ImageSimilarityError, atomic_write
-        from image_similarity.dedup import find_duplicates, find_leaks, remove_duplicates, undo_removal, decision
+        from image_similarity.dedup import find_duplicates, find_leaks, remove_duplicates, undo_removal, decision, summary
         if a.undo: print(f"{undo_removal(a.undo)} file(s) moved back"); return 0
         if not a.input_path: raise ImageSimilarityError("--input-path is required (or --undo REPORT)")
         if a.leaks:
@@ -154,8 +154,7 @@ def image_similarity_dedup(argv=None, # Arguments (default: the command line)
             print(f"{len(r)} of {r.attrs['n_test']:,} validation images have a copy among {r.attrs['n_train']:,} training images ({decision(r.attrs)})")
         else:
             r = find_duplicates(a.input_path, threshold=a.threshold, model_dir=a.model_dir, progress=sys.stderr.isatty())
-            print(f"{r.group.nunique() if len(r) else 0} groups, {int((~r.keep).sum())} extra copies among "
-                  f"{r.attrs.get('n_images', 0):,} images ({decision(r.attrs)})")
+            print(summary(r))
             if sk := r.attrs.get('skipped'): print(f"skipped {len(sk)} unreadable file(s), e.g. {sk[0]}")
         with pd.option_context('display.width', 200, 'display.max_colwidth', 80):
             if len(r): print(r.to_string(index=False, max_rows=40))

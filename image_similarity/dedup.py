@@ -16,8 +16,8 @@ from .copies import find_copies
 from .search import ImageSearch, _shown_once, _decision
 
 # %% auto #0
-__all__ = ['PLAN_COLUMNS', 'REPORT_COLUMNS', 'image_facts', 'default_keep', 'decision', 'find_duplicates', 'find_leaks',
-           'leak_effect', 'remove_duplicates', 'undo_removal', 'plot_groups']
+__all__ = ['PLAN_COLUMNS', 'REPORT_COLUMNS', 'image_facts', 'default_keep', 'decision', 'summary', 'find_duplicates',
+           'find_leaks', 'leak_effect', 'remove_duplicates', 'undo_removal', 'plot_groups']
 
 # %% ../nbs/08b_dedup.ipynb #4e431582
 def _facts(fn, pixels:bool) -> tuple:
@@ -103,6 +103,14 @@ def _embed(s:ImageSearch):
 def decision(attrs:dict) -> str:
     "How `find_duplicates`' or `find_leaks`' result was decided, in words: 'verified by local features' or 'threshold T'."
     return 'verified by local features' if attrs.get('verified') else f"threshold {attrs['threshold']:g}"
+
+def summary(dups, # `find_duplicates`' result
+           ) -> str:
+    "One line on `dups`, counted in words as a reader says them: '1 group of copies, 1 extra copy among 90 images (…)'."
+    k = dups.group.nunique() if len(dups) else 0; x = int((~dups.keep).sum()) if len(dups) else 0
+    among = f" among {dups.attrs['n_images']:,} images" if 'n_images' in dups.attrs else ''
+    return (f"{k} group{'s' * (k != 1)} of copies, {x} extra cop{'y' if x == 1 else 'ies'}{among} ({decision(dups.attrs)})"
+            if k else f"no copies{among} ({decision(dups.attrs)})")
 
 
 # %% ../nbs/08b_dedup.ipynb #fcb214c4
