@@ -53,7 +53,7 @@ def build(data_path=None, # Folder of images; `None`: Caltech-101 via `untar_dat
         files = list_images(root, exclude=r.exclude) if files is None else L(map(Path, files))
         files, lab, how, why = collection_labels(files, root, r.labels)
         say(f"listed {len(files):,} images under {root}; {why}")
-        if how == 'none': r = s.resolve(unlabelled=True); bb = get_backbone(r.backbone); spec = r.spec_of(bb)
+        r = s.resolve(unlabelled=how == 'none', n_images=len(files)); bb = get_backbone(r.backbone); spec = r.spec_of(bb)   # now counted
         r = dataclasses.replace(r, backbone=bb.name); sd = dataclasses.asdict(spec)
         settings = r.config(how, sd) | (dict(labels_csv=content_hash(r.labels)) if how == 'csv' else {})
         # the real path: a temporary link to the data (e.g. a CI FASTAI_HOME) may go away

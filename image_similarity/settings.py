@@ -9,8 +9,8 @@ from dataclasses import dataclass, fields
 from .core import ImageSimilarityError
 
 # %% auto #0
-__all__ = ['PRESETS', 'DEFAULT_PRESET', 'UNLABELLED_BACKBONE', 'LOSSES', 'QUANTIZE', 'CLI_LEAVE_OUT', 'auto_quantize',
-           'resolve_preset', 'BuildSettings', 'cli_options']
+__all__ = ['PRESETS', 'DEFAULT_PRESET', 'UNLABELLED_BACKBONE', 'LOSSES', 'QUANTIZE', 'AUTO_INT8_IMAGES', 'CLI_LEAVE_OUT',
+           'auto_quantize', 'resolve_preset', 'BuildSettings', 'cli_options']
 
 # %% ../nbs/03b_settings.ipynb #58787f0d
 PRESETS = {   # measured by bench/presets.py (README: "Presets"); flip by bench/flip.py
@@ -22,11 +22,15 @@ UNLABELLED_BACKBONE = 'efficientnet_lite0'   # without labels, whatever the pres
 LOSSES = ('ce', 'proxy_anchor')
 QUANTIZE = ('auto', 'int8', 'none')
 
+AUTO_INT8_IMAGES = 2000   # 'auto' quantises from this many images: below, the calibration (about 10 s) costs more than int8 saves (about 10 ms an image)
+
 def auto_quantize(unlabelled:bool=False, # A collection without labels: its pretrained features stay float
+                  n_images:int|None=None, # Images in the collection; `None`: not counted yet (float)
                  ) -> str:
-    "What `quantize='auto'` is: 'int8' where the CPU has VNNI (`int8_kernels`), no NVIDIA GPU is present and a head is trained; else 'none' (why: [int8 graphs](04g_quantize.ipynb))."
+    "What `quantize='auto'` (the default) is: 'int8' where the CPU has VNNI (`int8_kernels`), no NVIDIA GPU is present, a head is trained and the collection has at least `AUTO_INT8_IMAGES` images; else 'none' (why: [int8 graphs](04g_quantize.ipynb))."
     from image_similarity.quantize import int8_kernels, nvidia_gpu
-    return 'int8' if not unlabelled and int8_kernels() == 'vnni' and not nvidia_gpu() else 'none'
+    if unlabelled or n_images is None or n_images < AUTO_INT8_IMAGES: return 'none'
+    return 'int8' if int8_kernels() == 'vnni' and not nvidia_gpu() else 'none'
 
 def resolve_preset(preset:str=DEFAULT_PRESET, # A key of `PRESETS`
                    **given, # Settings given explicitly (`None`: the preset's)
@@ -58,7 +62,7 @@ class BuildSettings:
     dim:int|None=512 # Without labels: embedding size after PCA; None: all pooled features
     exclude:tuple=() # Class folders to leave out
     index:dict|None=None # Arguments of the LSHIndex; None: its defaults
-    quantize:str='none' # 'none': float; 'int8': the body runs as a statically quantised int8 graph, in the build and in every query (the Caltech-101 `quality` build 1.36x as fast, queries 1.19x; macro P@5 0.9433 against 0.9429 over 3 seeds); 'auto': int8 where the CPU has VNNI, no NVIDIA GPU builds and labels train a head (`auto_quantize`)
+    quantize:str='auto' # 'auto': int8 where it pays (a CPU with VNNI, no NVIDIA GPU, labels that train a head, at least `AUTO_INT8_IMAGES` images; `auto_quantize`), else float; 'int8': the body runs as a statically quantised int8 graph, in the build and in every query (the Caltech-101 `quality` build 1.36x as fast, queries 1.19x; macro P@5 on a held-out split 0.9520 against 0.9533, on validation 0.9463 against 0.9445, 3 seeds); 'none': float
 
     def __post_init__(self):
         set_ = lambda k, v: object.__setattr__(self, k, v)
@@ -84,11 +88,12 @@ class BuildSettings:
         return dataclasses.replace(settings or cls(), **kw)
 
     def resolve(self, unlabelled:bool=False, # The collection has no labels: nothing is trained (see `UNLABELLED_BACKBONE`)
+                n_images:int|None=None, # Images in the collection, for `quantize='auto'`; `None`: not counted yet
                ) -> BuildSettings:
         "The settings with the preset's choices filled in: no field means 'the preset's' any more."
         ps = resolve_preset(self.preset, backbone=self.backbone, loss=self.loss, flip=self.flip, tta=self.tta, whiten=self.whiten, expand=self.expand)
         bb = UNLABELLED_BACKBONE if unlabelled and self.backbone is None else ps['backbone']
-        q = auto_quantize(unlabelled) if self.quantize == 'auto' else self.quantize
+        q = auto_quantize(unlabelled, n_images) if self.quantize == 'auto' else self.quantize
         return dataclasses.replace(self, backbone=bb, loss=ps['loss'], flip=bool(ps['flip']), tta=bool(ps['tta']), whiten=float(ps['whiten'] or 0), expand=int(ps['expand']),
                                    quantize=q)
 
