@@ -1,6 +1,6 @@
 """Retrieval quality on images no setting was chosen on: a held-out split, beside the validation figure.
 
-    python bench/heldout.py [--preset quality] [--quantize none] [--seeds 42,1,2] [--per-class 5] [--epochs N]
+    python bench/heldout.py [--preset quality] [--quantize none] [--seeds 42,1,2] [--per-class 5] [--epochs N] [--lr LR]
     python bench/heldout.py --report                      (the table of the saved JSON)
 
 Before anything is fitted, `--per-class` images of every Caltech-101 class (a seeded draw, the same in every run)
@@ -55,7 +55,7 @@ def features(preset:str, quantize:str, kept):
     np.savez(tmp, x=x, files=np.asarray(names), kept=np.asarray(kept)); tmp.rename(f)
     return files, x
 
-def run(preset:str, quantize:str, seeds, per_class:int, epochs=None):
+def run(preset:str, quantize:str, seeds, per_class:int, epochs=None, lr=None):
     from image_similarity import train
     from image_similarity.data import caltech101, list_images
     from image_similarity.settings import BuildSettings
@@ -71,7 +71,7 @@ def run(preset:str, quantize:str, seeds, per_class:int, epochs=None):
     orig = train.extract_features; train.extract_features = cached; out = {}
     try:
         for seed in seeds:
-            s = BuildSettings(preset=preset, seed=seed, quantize='none', **({} if epochs is None else dict(epochs=epochs)))
+            s = BuildSettings(preset=preset, seed=seed, quantize='none', **({} if epochs is None else dict(epochs=epochs)), **({} if lr is None else dict(lr=lr)))
             r = s.resolve(); t = time.time()
             tr = train.fast_train(settings=s, files=kfiles, progress=False)
             val = train.retrieval_metrics(tr.embeddings, tr.labels, tr.valid, expand=r.expand)
@@ -92,14 +92,14 @@ def run(preset:str, quantize:str, seeds, per_class:int, epochs=None):
 
 def table(res):
     runs = res['runs']; f = lambda m, k='P@5', kind='macro': m[kind][k]
-    rows = ["| seed | validation macro P@5 | P@1 | held-out macro P@5 | P@1 | micro P@5 | held-out, whole build, macro P@5 | P@1 |",
-            "|---|---|---|---|---|---|---|---|"]
+    rows = ["| seed | validation macro P@5 | P@1 | held-out macro P@5 | P@1 | micro P@5 | held-out, whole build, macro P@5 | P@1 | validation accuracy |",
+            "|---|---|---|---|---|---|---|---|---|"]
     for r in runs.values():
         rows.append(f"| {r['seed']} | {f(r['validation']):.4f} | {f(r['validation'], 'P@1'):.4f} | {f(r['heldout']):.4f} | "
-                    f"{f(r['heldout'], 'P@1'):.4f} | {f(r['heldout'], kind='micro'):.4f} | {f(r['heldout_whole']):.4f} | {f(r['heldout_whole'], 'P@1'):.4f} |")
+                    f"{f(r['heldout'], 'P@1'):.4f} | {f(r['heldout'], kind='micro'):.4f} | {f(r['heldout_whole']):.4f} | {f(r['heldout_whole'], 'P@1'):.4f} | {r['valid_accuracy']:.2%} |")
     m = lambda key, k='P@5': np.mean([f(r[key], k) for r in runs.values()])
     rows.append(f"| mean | {m('validation'):.4f} | {m('validation', 'P@1'):.4f} | {m('heldout'):.4f} | {m('heldout', 'P@1'):.4f} | "
-                f"{np.mean([f(r['heldout'], kind='micro') for r in runs.values()]):.4f} | {m('heldout_whole'):.4f} | {m('heldout_whole', 'P@1'):.4f} |")
+                f"{np.mean([f(r['heldout'], kind='micro') for r in runs.values()]):.4f} | {m('heldout_whole'):.4f} | {m('heldout_whole', 'P@1'):.4f} | {np.mean([r['valid_accuracy'] for r in runs.values()]):.2%} |")
     r0 = next(iter(runs.values()))
     rows.append(f"\n{r0['heldout']['n_queries']} held-out queries in {r0['heldout']['n_classes']} classes; "
                 f"worst held-out classes by P@5 (seed {r0['seed']}): " + ', '.join(f"{c} {v:.2f}" for c, v in r0['heldout']['worst_P5'].items()))
@@ -109,12 +109,13 @@ def main():
     ap = argparse.ArgumentParser(); ap.add_argument('--preset', default='quality'); ap.add_argument('--seeds', default='42,1,2')
     ap.add_argument('--quantize', default='none', help="the body the features come from: 'none' (float) or 'int8'")
     ap.add_argument('--per-class', type=int, default=5); ap.add_argument('--epochs', type=int, help="head epochs; not given: the preset's")
+    ap.add_argument('--lr', type=float, help="head learning rate; not given: the default")
     ap.add_argument('--report', action='store_true'); ap.add_argument('--out')
     a = ap.parse_args()
-    out = Path(a.out or ROOT/'bench'/'results'/f'heldout_{a.preset}{"" if a.quantize == "none" else "_" + a.quantize}{"" if a.epochs is None else f"_e{a.epochs}"}.json')
+    out = Path(a.out or ROOT/'bench'/'results'/f'heldout_{a.preset}{"" if a.quantize == "none" else "_" + a.quantize}{"" if a.epochs is None else f"_e{a.epochs}"}{"" if a.lr is None else f"_lr{a.lr:g}"}.json')
     if not a.report:
-        res = dict(command=' '.join(['python bench/heldout.py'] + sys.argv[1:]), preset=a.preset, quantize=a.quantize, per_class=a.per_class, epochs=a.epochs,
-                   runs=run(a.preset, a.quantize, [int(s) for s in a.seeds.split(',')], a.per_class, a.epochs))
+        res = dict(command=' '.join(['python bench/heldout.py'] + sys.argv[1:]), preset=a.preset, quantize=a.quantize, per_class=a.per_class, epochs=a.epochs, lr=a.lr,
+                   runs=run(a.preset, a.quantize, [int(s) for s in a.seeds.split(',')], a.per_class, a.epochs, a.lr))
         out.parent.mkdir(parents=True, exist_ok=True); out.write_text(json.dumps(res, indent=1))
     res = json.loads(out.read_text()); t = table(res); print(t)
     out.with_suffix('.txt').write_text(res['command'] + '\n\n' + t + '\n')

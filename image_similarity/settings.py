@@ -14,9 +14,9 @@ __all__ = ['PRESETS', 'DEFAULT_PRESET', 'UNLABELLED_BACKBONE', 'LOSSES', 'QUANTI
 
 # %% ../nbs/03b_settings.ipynb #58787f0d
 PRESETS = {   # measured by bench/presets.py (README: "Presets"); flip by bench/flip.py
-    'quality': dict(backbone='efficientnet_lite0+efficientnet_lite2', loss='proxy_anchor', flip=False, tta=False, whiten=1.0, expand=10, epochs=15),
-    'fast': dict(backbone='efficientnet_lite0', loss='ce', flip=True, tta=False, whiten=3.0, expand=10, epochs=25),
-}   # epochs: bench/heldout.py --epochs (quality: 15 as good as 25 on validation and held out, 24 s less)
+    'quality': dict(backbone='efficientnet_lite0+efficientnet_lite2', loss='proxy_anchor', flip=False, tta=False, whiten=1.0, expand=10, epochs=15, lr=2e-2),
+    'fast': dict(backbone='efficientnet_lite0', loss='ce', flip=True, tta=False, whiten=3.0, expand=10, epochs=25, lr=1e-2),
+}   # quality's epochs and lr: bench/heldout.py --epochs --lr (15 epochs as good as 25, 24 s less; lr 0.02 the best on validation of 0.01, 0.02, 0.04)
 DEFAULT_PRESET = 'quality'
 UNLABELLED_BACKBONE = 'efficientnet_lite0'   # without labels, whatever the preset (its duplicate threshold is calibrated)
 LOSSES = ('ce', 'proxy_anchor')
@@ -45,12 +45,12 @@ def resolve_preset(preset:str=DEFAULT_PRESET, # A key of `PRESETS`
 @dataclass(frozen=True)
 class BuildSettings:
     "Every setting a build's result depends on, besides its files (the table below lists them)."
-    preset:str=DEFAULT_PRESET # 'quality' or 'fast': the defaults of backbone, loss, mirrors, head epochs, TTA, whitening and expansion
+    preset:str=DEFAULT_PRESET # 'quality' or 'fast': the defaults of backbone, loss, mirrors, head epochs and learning rate, TTA, whitening and expansion
     backbone:str|None=None # Registered backbone, two side by side as 'a+b', or timm:NAME; None: the preset's
     size:int|None=None # Input side in pixels; None: the backbone's
     seed:int=42 # Seed of the 80/20 split and of the training
     epochs:int|None=None # Epochs of head training; None: the preset's
-    lr:float=1e-2 # Head learning rate
+    lr:float|None=None # Head learning rate; None: the preset's
     valid_pct:float=0.2 # Fraction of the images held out for validation
     flip:bool|None=None # Train the head on mirrored images too (twice the feature extraction); None: the preset's (`bench/flip.py`)
     label_smoothing:bool=True # Label smoothing in the cross-entropy head's loss
@@ -62,7 +62,7 @@ class BuildSettings:
     dim:int|None=512 # Without labels: embedding size after PCA; None: all pooled features
     exclude:tuple=() # Class folders to leave out
     index:dict|None=None # Arguments of the LSHIndex; None: its defaults
-    quantize:str='auto' # 'auto': int8 where it pays (a CPU with VNNI, no NVIDIA GPU, labels that train a head, at least `AUTO_INT8_IMAGES` images; `auto_quantize`), else float; 'int8': the body runs as a statically quantised int8 graph, in the build and in every query (the Caltech-101 `quality` build 1.36x as fast, queries 1.19x; the `quality` preset's macro P@5 on a held-out split 0.9525 against 0.9525, on validation 0.9445 against 0.9442, 3 seeds); 'none': float
+    quantize:str='auto' # 'auto': int8 where it pays (a CPU with VNNI, no NVIDIA GPU, labels that train a head, at least `AUTO_INT8_IMAGES` images; `auto_quantize`), else float; 'int8': the body runs as a statically quantised int8 graph, in the build and in every query (the Caltech-101 `quality` build 1.36x as fast, queries 1.19x; the `quality` preset's macro P@5 on a held-out split 0.9554 against 0.9537, on validation 0.9459 against 0.9441, 3 seeds); 'none': float
 
     def __post_init__(self):
         set_ = lambda k, v: object.__setattr__(self, k, v)
@@ -77,6 +77,7 @@ class BuildSettings:
                 raise ImageSimilarityError(f"{k}={v!r}: must be a whole number{' >= 0' if k == 'expand' else ' >= 1'}")
         if not 0 < self.valid_pct < 1: raise ImageSimilarityError(f"valid_pct={self.valid_pct!r}: must be between 0 and 1")
         if self.whiten is not None and not self.whiten >= 0: raise ImageSimilarityError(f"whiten={self.whiten!r}: a shrink >= 0 (0: none)")
+        if self.lr is not None and not (isinstance(self.lr, (int, float)) and self.lr > 0): raise ImageSimilarityError(f"lr={self.lr!r}: a learning rate > 0")
 
     @classmethod
     def of(cls, settings:BuildSettings|None=None, # Settings to start from; `None`: the defaults
@@ -91,10 +92,10 @@ class BuildSettings:
                 n_images:int|None=None, # Images in the collection, for `quantize='auto'`; `None`: not counted yet
                ) -> BuildSettings:
         "The settings with the preset's choices filled in: no field means 'the preset's' any more."
-        ps = resolve_preset(self.preset, backbone=self.backbone, loss=self.loss, flip=self.flip, epochs=self.epochs, tta=self.tta, whiten=self.whiten, expand=self.expand)
+        ps = resolve_preset(self.preset, backbone=self.backbone, loss=self.loss, flip=self.flip, epochs=self.epochs, lr=self.lr, tta=self.tta, whiten=self.whiten, expand=self.expand)
         bb = UNLABELLED_BACKBONE if unlabelled and self.backbone is None else ps['backbone']
         q = auto_quantize(unlabelled, n_images) if self.quantize == 'auto' else self.quantize
-        return dataclasses.replace(self, backbone=bb, loss=ps['loss'], flip=bool(ps['flip']), epochs=int(ps['epochs']), tta=bool(ps['tta']), whiten=float(ps['whiten'] or 0), expand=int(ps['expand']),
+        return dataclasses.replace(self, backbone=bb, loss=ps['loss'], flip=bool(ps['flip']), epochs=int(ps['epochs']), lr=float(ps['lr']), tta=bool(ps['tta']), whiten=float(ps['whiten'] or 0), expand=int(ps['expand']),
                                    quantize=q)
 
     def spec_of(self, bb, # The `Backbone` (see [backbones](02_backbones.ipynb))
