@@ -227,7 +227,7 @@ def train_head(feats:np.ndarray, # `[n, views, 2*nf]` pooled features (an array 
     if quiet:
         with learn.no_bar(), learn.no_logging(): learn.fit_one_cycle(epochs, lrs, cbs=cbs)
     else: learn.fit_one_cycle(epochs, lrs, cbs=cbs)
-    return head.eval(), learn
+    return head.eval().cpu(), learn   # fastai trains on a GPU when there is one; the head's later use (`_apply`, the export) is on the CPU
 
 # %% ../nbs/06_train.ipynb #e49f567c
 @dataclass
