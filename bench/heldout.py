@@ -15,7 +15,7 @@ on their features, then the build's whitening) and query its gallery with the bu
 
 Macro P@k (per class, then over classes; micro beside it). The features of all of Caltech-101 come from the cache
 `bench/flip.py` keeps (float; extracted once), or for int8 from a cache of their own (the calibration must not see
-the held-out images). Writes bench/results/heldout_<preset>[_int8][_e<epochs>].json and a table in the .txt beside it."""
+the held-out images). Writes bench/results/heldout_<preset>[_int8][_e<epochs>][_lr<lr>].json and a table in the .txt beside it."""
 import argparse, json, sys, time
 from pathlib import Path
 import numpy as np
@@ -35,9 +35,8 @@ def held_out(files, root, per_class:int, seed:int=0) -> np.ndarray:
 def features(preset:str, quantize:str, kept):
     "Features `[n, views, d]` of all of Caltech-101 in the listing's order: float from bench/flip.py's cache; int8 calibrated on `kept` only."
     import flip
-    files, x, pos, errs = flip.features(preset, 'none') if quantize == 'none' else (None, None, None, None)
     if quantize == 'none':
-        assert not errs and len(pos) == len(files); return files, x
+        files, x, pos, errs = flip.features(preset, 'none'); assert not errs and len(pos) == len(files); return files, x
     from image_similarity.data import caltech101, list_images
     from image_similarity.settings import BuildSettings
     from image_similarity.backbones import get_backbone
@@ -71,7 +70,7 @@ def run(preset:str, quantize:str, seeds, per_class:int, epochs=None, lr=None):
     orig = train.extract_features; train.extract_features = cached; out = {}
     try:
         for seed in seeds:
-            s = BuildSettings(preset=preset, seed=seed, quantize='none', **({} if epochs is None else dict(epochs=epochs)), **({} if lr is None else dict(lr=lr)))
+            s = BuildSettings(preset=preset, seed=seed, quantize='none', epochs=epochs, lr=lr)   # None: the preset's
             r = s.resolve(); t = time.time()
             tr = train.fast_train(settings=s, files=kfiles, progress=False)
             val = train.retrieval_metrics(tr.embeddings, tr.labels, tr.valid, expand=r.expand)
@@ -109,7 +108,7 @@ def main():
     ap = argparse.ArgumentParser(); ap.add_argument('--preset', default='quality'); ap.add_argument('--seeds', default='42,1,2')
     ap.add_argument('--quantize', default='none', help="the body the features come from: 'none' (float) or 'int8'")
     ap.add_argument('--per-class', type=int, default=5); ap.add_argument('--epochs', type=int, help="head epochs; not given: the preset's")
-    ap.add_argument('--lr', type=float, help="head learning rate; not given: the default")
+    ap.add_argument('--lr', type=float, help="head learning rate; not given: the preset's")
     ap.add_argument('--report', action='store_true'); ap.add_argument('--out')
     a = ap.parse_args()
     out = Path(a.out or ROOT/'bench'/'results'/f'heldout_{a.preset}{"" if a.quantize == "none" else "_" + a.quantize}{"" if a.epochs is None else f"_e{a.epochs}"}{"" if a.lr is None else f"_lr{a.lr:g}"}.json')

@@ -291,15 +291,14 @@ def fast_train(data_path=None, # Folder of class folders; `None`: Caltech-101
               ) -> Trained:
     "Fast path: cached features -> fastai head -> assembled model and learner, post-processed embeddings of every image."
     from fastai.vision.all import Learner, accuracy, default_split
-    s = BuildSettings.of(settings or TRAIN_DEFAULTS, **kw); r = s.resolve()
-    backbone, epochs, lr, valid_pct, seed, flip, exclude, label_smoothing = (r.backbone, r.epochs, r.lr, r.valid_pct, r.seed, r.flip,
-                                                                            r.exclude, r.label_smoothing)
-    loss, tta, whiten, expand = r.loss, r.tta, r.whiten or None, r.expand
+    s = BuildSettings.of(settings or TRAIN_DEFAULTS, **kw)
     t0 = time.time(); root = caltech101(data_path) if files is None else Path(data_path or Path(files[0]).parent.parent)
-    files = list_images(root, exclude=exclude) if files is None else L(map(Path, files))
+    files = list_images(root, exclude=s.exclude) if files is None else L(map(Path, files))
     if len(files) == 0: raise DatasetError(f"{root}: no images")
     if labels is not None and len(labels) != len(files): raise DatasetError(f"{len(labels)} labels for {len(files)} files")
-    r = s.resolve(n_images=len(files))   # 'auto' quantises a collection big enough
+    r = s.resolve(n_images=len(files))   # counted: 'auto' quantises a collection big enough
+    backbone, epochs, lr, valid_pct, seed, flip, label_smoothing = r.backbone, r.epochs, r.lr, r.valid_pct, r.seed, r.flip, r.label_smoothing
+    loss, tta, whiten, expand = r.loss, r.tta, r.whiten or None, r.expand
     folders = sorted(set(folder_label(f, root) for f in files) if labels is None else set(labels))
     if len(folders) < 2: raise DatasetError(f"{root}: all images are in {len(folders)} folder ({', '.join(folders)}); training needs at "
                                             f"least 2 class sub-folders, one per class (e.g. {root}/cats/1.jpg, {root}/dogs/2.jpg)")
