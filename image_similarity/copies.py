@@ -15,8 +15,9 @@ from .lsh_cells import _blas_threads
 # %% auto #0
 __all__ = ['FEATURE_SIDE', 'MIN_SIDE', 'N_FEATURES', 'RATIO', 'REPROJ', 'MIN_INLIERS', 'MIN_SHARE', 'SHARED_PARTNERS',
            'PDQ_MATCH_BITS', 'DENSE_INLIERS', 'AGREE', 'AGREE_MIN', 'AGREE_AWAY', 'AWAY_BLOCKS', 'AGREE_BLOCK',
-           'AGREE_NCC', 'AGREE_TEXTURE', 'PDQ_MIN_QUALITY', 'PDQ_CANDIDATE_BITS', 'PDQ_SIDE', 'VIEW_DIFF', 'VIEW_MIN',
-           'VIEW_MAX', 'gray_pixels', 'LocalFeatures', 'match', 'agreement', 'verify_pairs', 'pdq_hashes', 'pdq_pairs',
+           'AGREE_NCC', 'AGREE_TEXTURE', 'CHROMA', 'COLOUR_DIFF', 'COLOUR_MIN', 'COLOUR_BLOCKS', 'RECOLOUR', 'CAST',
+           'PDQ_MIN_QUALITY', 'PDQ_CANDIDATE_BITS', 'PDQ_SIDE', 'VIEW_DIFF', 'VIEW_MIN', 'VIEW_MAX', 'gray_pixels',
+           'LocalFeatures', 'match', 'agreement', 'colour_change', 'verify_pairs', 'pdq_hashes', 'pdq_pairs',
            'template_views', 'find_copies']
 
 # %% ../nbs/05c_copies.ipynb #1666c303
@@ -37,19 +38,30 @@ AWAY_BLOCKS = 20       # ... at least this many such blocks (two photos from one
 AGREE_BLOCK = 16       # blocks of AGREE_BLOCK x AGREE_BLOCK pixels (at FEATURE_SIDE) ...
 AGREE_NCC = 0.5        # ... agree when their pixels correlate above this (normalised cross-correlation, after a light blur) ...
 AGREE_TEXTURE = 4.0    # ... of those textured in both images (pixel standard deviation above this; flat blocks tell nothing)
+CHROMA = 12.0          # a block is in colour when its mean colour lies this far from gray (CIELAB chroma); else it is neutral
+COLOUR_DIFF = 25.0     # two overlaid blocks differ in colour when their mean colours lie this far apart (CIELAB a*b*)
+COLOUR_MIN = 0.002     # colour speaks only when this share of each image's pixels is in colour (not of a grayscale copy) ...
+COLOUR_BLOCKS = 6      # ... and at least this many overlaid blocks are in colour (in either image)
+RECOLOUR = 0.5         # no pair is a copy when this share of the blocks in colour (in either) differ in colour ...
+CAST = 0.5             # ... unless this share of one image's neutral blocks is in colour in the other (a tint, a colour cast, a filled background)
 
-def gray_pixels(image, # File, bytes or PIL image (anything `load_image` reads)
-                flip:bool=False, # Mirror it left to right
-               ) -> np.ndarray:
-    "8-bit gray pixels at most `FEATURE_SIDE` on the longer side (JPEGs decoded reduced), enlarged to `MIN_SIDE` when smaller."
+def _pixels(image, flip:bool, colour:bool) -> np.ndarray:
+    "The image's pixels (gray, or RGB with `colour`) at the size local features are computed at (`gray_pixels`)."
     from PIL import Image
-    im = load_image(image, size=FEATURE_SIDE).convert('L')
+    im = load_image(image, size=FEATURE_SIDE)
+    if not colour: im = im.convert('L')
     if max(im.size) > FEATURE_SIDE: im.thumbnail((FEATURE_SIDE, FEATURE_SIDE), Image.Resampling.BILINEAR)
     if min(im.size) < MIN_SIDE:
         f = MIN_SIDE / max(min(im.size), 1)
         im = im.resize((max(1, round(im.width * f)), max(1, round(im.height * f))), Image.Resampling.BICUBIC)
     a = np.asarray(im)
     return np.ascontiguousarray(a[:, ::-1]) if flip else a
+
+def gray_pixels(image, # File, bytes or PIL image (anything `load_image` reads)
+                flip:bool=False, # Mirror it left to right
+               ) -> np.ndarray:
+    "8-bit gray pixels at most `FEATURE_SIDE` on the longer side (JPEGs decoded reduced), enlarged to `MIN_SIDE` when smaller."
+    return _pixels(image, flip, False)
 
 _EMPTY = (np.zeros((0, 2), np.float32), np.zeros((0, 128), np.float32))
 
@@ -156,6 +168,29 @@ def agreement(ga:np.ndarray, # Gray pixels of the first image (`gray_pixels`)
     "Share of the first image's blocks, overlaid by the second through `H`, textured in both, whose pixels correlate (`AGREE_NCC`); NaN when under 4 such blocks."
     return _blocks(ga, gb, H)[0]
 
+def colour_change(ca:np.ndarray, # RGB pixels of the first image (`_pixels(..., colour=True)`, the geometry of `gray_pixels`)
+                  cb:np.ndarray, # RGB pixels of the second
+                  H:np.ndarray, # Homography from the first image's pixels to the second's
+                 ) -> tuple[float, float]:
+    "`(recolour, cast)`: the share of the overlaid blocks in colour in either image whose colours differ (`COLOUR_DIFF`), and the larger share of one image's neutral blocks in colour in the other. NaN: colour cannot tell (an image with under `COLOUR_MIN` of its pixels in colour, or under `COLOUR_BLOCKS` blocks in colour)."
+    import cv2
+    lab = lambda x: cv2.cvtColor(np.asarray(x, np.float32) / 255, cv2.COLOR_RGB2LAB)
+    chroma = lambda L: np.hypot(L[..., 1], L[..., 2])
+    La, Lb = lab(ca), lab(cb); nan = (float('nan'),) * 2
+    if min((chroma(La) > CHROMA).mean(), (chroma(Lb) > CHROMA).mean()) < COLOUR_MIN: return nan   # a grayscale image (or copy)
+    ha, wa = ca.shape[:2]
+    try: w = cv2.warpPerspective(cb.astype(np.float32), np.linalg.inv(H), (wa, ha), flags=cv2.INTER_LINEAR, borderValue=(np.nan,) * 3)
+    except (np.linalg.LinAlgError, cv2.error): return nan
+    inside = ~np.isnan(w[..., 0]); Lw = lab(np.nan_to_num(w).clip(0, 255)); s = AGREE_BLOCK; ny, nx = ha // s, wa // s
+    mean = lambda X: X[:ny * s, :nx * s].reshape(ny, s, nx, s, -1).mean((1, 3))
+    ins = mean(inside[..., None].astype(np.float32))[..., 0] == 1
+    A, B = mean(La), mean(Lw); xa, xb = chroma(A) > CHROMA, chroma(B) > CHROMA
+    use = ins & (xa | xb)
+    if use.sum() < COLOUR_BLOCKS: return nan
+    differ = np.hypot(A[..., 1] - B[..., 1], A[..., 2] - B[..., 2]) > COLOUR_DIFF
+    share = lambda m, k: float(k[m].mean()) if m.sum() >= 4 else 0.0
+    return float(differ[use].mean()), max(share(ins & ~xa, xb), share(ins & ~xb, xa))
+
 # %% ../nbs/05c_copies.ipynb #07e4ef67
 def _verify(feats, a, b, mirror=True, pdq_bits=None, n_workers=None) -> tuple:
     "`verify_pairs`, and each pair's match: `(ia, ib, flip, homography)`."
@@ -190,18 +225,20 @@ def _verify(feats, a, b, mirror=True, pdq_bits=None, n_workers=None) -> tuple:
     # the pixels, both ways: of the pairs with enough inliers that the keypoint share leaves out, and of every copy
     agree = np.full(len(a), -1.0, np.float32); dense = np.flatnonzero(copy | (inl >= DENSE_INLIERS))
     away = np.zeros(len(a), bool)                               # blocks away from the inliers disagree
+    colour = np.full(len(a), -1.0, np.float32); recoloured = np.zeros(len(a), bool)
     def pixels(n):
         (ia, ib, fl, H), i, j = res[n], int(a[n]), int(b[n])
         try: ga, gb = gray_pixels(feats.images[i]), gray_pixels(feats.images[j], fl); back = np.linalg.inv(H)
-        except (ImageLoadError, np.linalg.LinAlgError): return float('nan'), False
+        except (ImageLoadError, np.linalg.LinAlgError): return float('nan'), False, float('nan'), False
         (u, v, m), (u2, v2, m2) = _blocks(ga, gb, H, feats.get(i)[0][ia]), _blocks(gb, ga, back, feats.get(j, fl)[0][ib])
-        return min(u, u2), (m >= AWAY_BLOCKS and v < AGREE_AWAY) or (m2 >= AWAY_BLOCKS and v2 < AGREE_AWAY)
+        rc, cast = colour_change(_pixels(feats.images[i], False, True), _pixels(feats.images[j], fl, True), H)
+        return min(u, u2), (m >= AWAY_BLOCKS and v < AGREE_AWAY) or (m2 >= AWAY_BLOCKS and v2 < AGREE_AWAY), rc, rc >= RECOLOUR and not cast >= CAST
     if len(dense):
         with _blas_threads(1), ThreadPoolExecutor(io_workers(n_workers)) as ex: out = list(ex.map(pixels, dense.tolist()))
-        agree[dense] = [x[0] for x in out]; away[dense] = [x[1] for x in out]
+        agree[dense], away[dense], colour[dense], recoloured[dense] = (list(x) for x in zip(*out))
     dense_copy = (inl >= DENSE_INLIERS) & (share >= MIN_SHARE / 2) & (agree >= AGREE)
-    copy = (copy | dense_copy) & ~(agree < AGREE_MIN) & ~away  # (NaN, too few textured blocks: the keypoints decide)
-    return dict(inliers=inl, share=share, flip=flip, agreement=agree, copy=copy), res
+    copy = (copy | dense_copy) & ~(agree < AGREE_MIN) & ~away & ~recoloured  # (NaN, too few textured blocks: the keypoints decide)
+    return dict(inliers=inl, share=share, flip=flip, agreement=agree, colour=colour, recoloured=recoloured, copy=copy), res
 
 def verify_pairs(feats:LocalFeatures, # Features of the images the pairs index
                  a, b, # Pairs `(a[i], b[i])` of image indices
@@ -209,7 +246,7 @@ def verify_pairs(feats:LocalFeatures, # Features of the images the pairs index
                  pdq_bits=None, # PDQ bits between each pair (`pdq_pairs`; -1 or `None`: not known), for the blur rule of the decision
                  n_workers:int|None=None, # Threads
                 ) -> dict:
-    "Each pair's verification: `inliers` (after discounting shared content), `share` of the smaller image's keypoints, `flip`, `agreement` (-1: not needed), and `copy`."
+    "Each pair's verification: `inliers` (after discounting shared content), `share` of the smaller image's keypoints, `flip`, `agreement` and `colour` (`colour_change`'s share; -1: not needed, NaN: colour cannot tell), `recoloured` (two variants of a picture in other colours: never a copy), and `copy`."
     return _verify(feats, a, b, mirror, pdq_bits, n_workers)[0]
 
 # %% ../nbs/05c_copies.ipynb #4953796f
@@ -336,7 +373,7 @@ def _region_pairs(images, feats, c, res, v, H, Q, embed, k, rows, cols, n_worker
     i = vi[pv]; lo, hi = np.minimum(i, pj), np.maximum(i, pj)
     return pd.DataFrame(dict(a=lo, b=hi, distance=np.maximum(1 - (v[lo] * v[hi]).sum(1), 0).astype(np.float32), pdq_bits=-1,
                              inliers=r['inliers'], share=r['share'].round(3), flip=False, agreement=r['agreement'].round(3),
-                             is_copy=r['copy'], region=True)).sort_values('inliers', ascending=False).drop_duplicates(['a', 'b'])
+                             colour=r['colour'].round(3), recoloured=r['recoloured'], is_copy=r['copy'], region=True)).sort_values('inliers', ascending=False).drop_duplicates(['a', 'b'])
 
 
 # %% ../nbs/05c_copies.ipynb #8a934508
@@ -363,8 +400,9 @@ def find_copies(images, # Image files, bytes or PIL images
                 pdq:bool=True, # Also PDQ candidates
                 embed=None, # Function: list of PIL images -> `[m, d]` embeddings, for candidates of the photo inside a screenshot (`template_views`); `None`: PDQ only
                 n_workers:int|None=None, # Threads
+                features:LocalFeatures|None=None, # The images' `LocalFeatures`, to keep them for later pairs (`None`: made here)
                ):
-    "Every candidate pair, verified: a DataFrame a, b (`a < b`), distance, pdq_bits (-1: not a PDQ candidate), inliers, share, flip, agreement (-1: not needed), is_copy, region (found through a template view). Copies first."
+    "Every candidate pair, verified: a DataFrame a, b (`a < b`), distance, pdq_bits (-1: not a PDQ candidate), inliers, share, flip, agreement and colour (-1: not needed), recoloured, is_copy, region (found through a template view). Copies first."
     import pandas as pd
     images = list(images); n = len(images)
     if len(embeddings) != n: raise ImageSimilarityError(f"find_copies: {n} images but {len(embeddings)} embeddings")
@@ -380,10 +418,11 @@ def find_copies(images, # Image files, bytes or PIL images
     c['distance'] = np.maximum(1 - (v[c.a.to_numpy()] * v[c.b.to_numpy()]).sum(1), 0).astype(np.float32) if len(c) else np.zeros(0, np.float32)
     pdq_bits = dict(zip(zip(pa.tolist(), pb.tolist()), bits.tolist()))
     c['pdq_bits'] = [pdq_bits.get(p, -1) for p in zip(c.a.tolist(), c.b.tolist())]
-    feats = LocalFeatures(images, n_workers)
-    r, res = _verify(feats, c.a, c.b, mirror=c.m.to_numpy(), pdq_bits=c.pdq_bits.to_numpy(), n_workers=n_workers) if len(c) else (dict(inliers=[], share=[], flip=[], agreement=[], copy=[]), [])
+    feats = LocalFeatures(images, n_workers) if features is None else features
+    r, res = _verify(feats, c.a, c.b, mirror=c.m.to_numpy(), pdq_bits=c.pdq_bits.to_numpy(), n_workers=n_workers) if len(c) else (dict(inliers=[], share=[], flip=[], agreement=[], colour=[], recoloured=[], copy=[]), [])
     c = c.drop(columns='m').assign(inliers=np.asarray(r['inliers'], np.int64), share=np.asarray(r['share'], np.float32).round(3),
-                 flip=np.asarray(r['flip'], bool), agreement=np.asarray(r['agreement'], np.float32).round(3), is_copy=np.asarray(r['copy'], bool))
+                 flip=np.asarray(r['flip'], bool), agreement=np.asarray(r['agreement'], np.float32).round(3),
+                 colour=np.asarray(r['colour'], np.float32).round(3), recoloured=np.asarray(r['recoloured'], bool), is_copy=np.asarray(r['copy'], bool))
     c['region'] = False
     if len(c):
         w = _region_pairs(images, feats, c, res, v, H if pdq else None, Q if pdq else None, embed, k, rows, cols, n_workers)

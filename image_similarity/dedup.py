@@ -12,7 +12,7 @@ from .core import ImageSimilarityError, atomic_write
 from .data import list_images, load_image, hash_files, content_hash, io_workers
 from .store import ModelDir, is_model_dir, DUP_THRESHOLD
 from .lsh_pairs import unit_rows, near_pairs
-from .copies import find_copies
+from .copies import find_copies, LocalFeatures, verify_pairs
 from .search import ImageSearch, _shown_once, _decision
 
 # %% auto #0
@@ -51,18 +51,38 @@ def default_keep(group, # Rows of one group: path, width, height, bytes
     return group.assign(_px=group.width * group.height).sort_values(['_px', 'bytes', 'path'], ascending=[False, False, True]).index[0]
 
 # %% ../nbs/08b_dedup.ipynb #9ab3331f
-def _stars(n:int, a, b) -> np.ndarray:
-    "Star groups of `n` nodes and edges `a`-`b`: most neighbours first, a node and its free neighbours. Label per node, -1 if none."
+def _stars(n:int, a, b, apart=()) -> np.ndarray:
+    "Star groups of `n` nodes and edges `a`-`b`: most neighbours first, a node and its free neighbours, never two nodes of a pair in `apart` ((a, b) arrays) together. Label per node, -1 if none."
     from scipy.sparse import coo_matrix
     a, b = np.asarray(a, np.int64), np.asarray(b, np.int64)
     g = coo_matrix((np.ones(2 * len(a), np.int8), (np.r_[a, b], np.r_[b, a])), shape=(n, n)).tocsr()
+    no = {}
+    for x, y in zip(*(np.asarray(p, np.int64).tolist() for p in apart)) if len(apart) else ():
+        no.setdefault(x, set()).add(y); no.setdefault(y, set()).add(x)
     deg = np.diff(g.indptr); lab = np.full(n, -1, np.int64); k = 0
     for v in np.lexsort((np.arange(n), -deg)):            # most neighbours first; ties: the lower row
         if deg[v] == 0: break
         if lab[v] >= 0: continue
-        nb = g.indices[g.indptr[v]:g.indptr[v + 1]]; free = nb[lab[nb] < 0]
-        if len(free): lab[v] = k; lab[free] = k; k += 1
+        nb = g.indices[g.indptr[v]:g.indptr[v + 1]]; take = [int(v)]
+        for u in sorted(nb[lab[nb] < 0].tolist()):
+            if not no.get(u, set()).intersection(take): take.append(u)
+        if len(take) > 1: lab[take] = k; k += 1
     return lab
+
+def _apart(feats, c, grouping:str, rounds:int=3) -> tuple:
+    "Pairs of images that verification shows to be colour variants (`recoloured`): `find_copies`' own, and with star groups those found among the members of one group (pairs that were no candidates)."
+    seen = set(zip(c.a.tolist(), c.b.tolist())); ca, cb = c.a[c.is_copy].to_numpy(np.int64), c.b[c.is_copy].to_numpy(np.int64)
+    xa, xb = c.a[c.recoloured].to_numpy(np.int64), c.b[c.recoloured].to_numpy(np.int64)
+    for _ in range(rounds if grouping == 'stars' else 0):  # a gray picture can join a red and a blue one to its star
+        lab = _stars(len(feats.images), ca, cb, (xa, xb)); todo = []
+        for g in np.unique(lab[lab >= 0]):
+            m = np.flatnonzero(lab == g).tolist()
+            todo += [(i, j) for x, i in enumerate(m) for j in m[x + 1:] if (i, j) not in seen]
+        if not todo: break
+        seen.update(todo); ta, tb = map(np.array, zip(*todo)); r = verify_pairs(feats, ta, tb)
+        xa, xb = np.r_[xa, ta[r['recoloured']]], np.r_[xb, tb[r['recoloured']]]
+        if not r['recoloured'].any(): break
+    return xa, xb
 
 def _components(n:int, a, b) -> np.ndarray:
     "Component label of each of `n` nodes for the edges `a`-`b` (SciPy, sparse)."
@@ -142,14 +162,17 @@ def find_duplicates(source, # `ImageSearch`, `ModelDir`, model directory, or a f
     exact = _components(n, a0, b0)
     reps = np.unique(exact, return_index=True)[1]
     # stage 2: near copies among the representatives
+    apart = ()
     if len(reps) < 2: a1, b1 = [np.zeros(0, np.int64)] * 2
     elif verify:
-        c = find_copies([s.root/p for p in it.path.to_numpy()[reps]], s.model.embeddings[reps], k=k, embed=_embed(s))
+        feats = LocalFeatures([s.root/p for p in it.path.to_numpy()[reps]])
+        c = find_copies(feats.images, s.model.embeddings[reps], k=k, embed=_embed(s), features=feats)
         a1, b1 = c.a[c.is_copy].to_numpy(np.int64), c.b[c.is_copy].to_numpy(np.int64)
+        apart = _apart(feats, c, grouping)
     else: a1, b1, _ = near_pairs(s.model.embeddings[reps], threshold, recall)
     if grouping == 'components': comp = _components(n, np.concatenate([a0, reps[a1]]), np.concatenate([b0, reps[b1]]))
     else:
-        star = _stars(len(reps), a1, b1)                      # on the representatives; exact copies follow theirs
+        star = _stars(len(reps), a1, b1, apart)               # on the representatives; exact copies follow theirs
         comp = np.where(star[exact] >= 0, star[exact], star.max(initial=-1) + 1 + exact)
     size = np.bincount(comp)
     df = facts.assign(label=it.label.fillna('').to_numpy(), _c=comp, _n=size[comp])
