@@ -1,6 +1,6 @@
 """Retrieval quality on images no setting was chosen on: a held-out split, beside the validation figure.
 
-    python bench/heldout.py [--preset quality] [--quantize none] [--seeds 42,1,2] [--per-class 5] [--epochs N] [--lr LR]
+    python bench/heldout.py [--preset quality] [--quantize none] [--seeds 42,1,2] [--per-class 5] [--epochs N] [--lr LR] [--loss ce]
     python bench/heldout.py --report                      (the table of the saved JSON)
 
 Before anything is fitted, `--per-class` images of every Caltech-101 class (a seeded draw, the same in every run)
@@ -15,7 +15,7 @@ on their features, then the build's whitening) and query its gallery with the bu
 
 Macro P@k (per class, then over classes; micro beside it). The features of all of Caltech-101 come from the cache
 `bench/flip.py` keeps (float; extracted once), or for int8 from a cache of their own (the calibration must not see
-the held-out images). Writes bench/results/heldout_<preset>[_int8][_e<epochs>][_lr<lr>].json and a table in the .txt beside it."""
+the held-out images). Writes bench/results/heldout_<preset>[_int8][_e<epochs>][_lr<lr>][_<loss>].json and a table in the .txt beside it."""
 import argparse, json, sys, time
 from pathlib import Path
 import numpy as np
@@ -54,7 +54,7 @@ def features(preset:str, quantize:str, kept):
     np.savez(tmp, x=x, files=np.asarray(names), kept=np.asarray(kept)); tmp.rename(f)
     return files, x
 
-def run(preset:str, quantize:str, seeds, per_class:int, epochs=None, lr=None):
+def run(preset:str, quantize:str, seeds, per_class:int, epochs=None, lr=None, loss=None):
     from image_similarity import train
     from image_similarity.data import caltech101, list_images
     from image_similarity.settings import BuildSettings
@@ -70,7 +70,7 @@ def run(preset:str, quantize:str, seeds, per_class:int, epochs=None, lr=None):
     orig = train.extract_features; train.extract_features = cached; out = {}
     try:
         for seed in seeds:
-            s = BuildSettings(preset=preset, seed=seed, quantize='none', epochs=epochs, lr=lr)   # None: the preset's
+            s = BuildSettings(preset=preset, seed=seed, quantize='none', epochs=epochs, lr=lr, loss=loss)   # None: the preset's
             r = s.resolve(); t = time.time()
             tr = train.fast_train(settings=s, files=kfiles, progress=False)
             val = train.retrieval_metrics(tr.embeddings, tr.labels, tr.valid, expand=r.expand)
@@ -109,12 +109,13 @@ def main():
     ap.add_argument('--quantize', default='none', help="the body the features come from: 'none' (float) or 'int8'")
     ap.add_argument('--per-class', type=int, default=5); ap.add_argument('--epochs', type=int, help="head epochs; not given: the preset's")
     ap.add_argument('--lr', type=float, help="head learning rate; not given: the preset's")
+    ap.add_argument('--loss', help="head loss, 'ce' or 'proxy_anchor'; not given: the preset's")
     ap.add_argument('--report', action='store_true'); ap.add_argument('--out')
     a = ap.parse_args()
-    out = Path(a.out or ROOT/'bench'/'results'/f'heldout_{a.preset}{"" if a.quantize == "none" else "_" + a.quantize}{"" if a.epochs is None else f"_e{a.epochs}"}{"" if a.lr is None else f"_lr{a.lr:g}"}.json')
+    out = Path(a.out or ROOT/'bench'/'results'/f'heldout_{a.preset}{"" if a.quantize == "none" else "_" + a.quantize}{"" if a.epochs is None else f"_e{a.epochs}"}{"" if a.lr is None else f"_lr{a.lr:g}"}{"" if a.loss is None else f"_{a.loss}"}.json')
     if not a.report:
-        res = dict(command=' '.join(['python bench/heldout.py'] + sys.argv[1:]), preset=a.preset, quantize=a.quantize, per_class=a.per_class, epochs=a.epochs, lr=a.lr,
-                   runs=run(a.preset, a.quantize, [int(s) for s in a.seeds.split(',')], a.per_class, a.epochs, a.lr))
+        res = dict(command=' '.join(['python bench/heldout.py'] + sys.argv[1:]), preset=a.preset, quantize=a.quantize, per_class=a.per_class, epochs=a.epochs, lr=a.lr, loss=a.loss,
+                   runs=run(a.preset, a.quantize, [int(s) for s in a.seeds.split(',')], a.per_class, a.epochs, a.lr, a.loss))
         out.parent.mkdir(parents=True, exist_ok=True); out.write_text(json.dumps(res, indent=1))
     res = json.loads(out.read_text()); t = table(res); print(t)
     out.with_suffix('.txt').write_text(res['command'] + '\n\n' + t + '\n')

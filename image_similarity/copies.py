@@ -15,10 +15,10 @@ from .lsh_cells import _blas_threads
 # %% auto #0
 __all__ = ['FEATURE_SIDE', 'MIN_SIDE', 'N_FEATURES', 'RATIO', 'REPROJ', 'MIN_INLIERS', 'MIN_SHARE', 'SHARED_PARTNERS',
            'PDQ_MATCH_BITS', 'DENSE_INLIERS', 'AGREE', 'AGREE_MIN', 'AGREE_AWAY', 'AWAY_BLOCKS', 'AGREE_BLOCK',
-           'AGREE_NCC', 'AGREE_TEXTURE', 'CHROMA', 'COLOUR_DIFF', 'COLOUR_MIN', 'COLOUR_BLOCKS', 'RECOLOUR', 'CAST',
-           'PDQ_MIN_QUALITY', 'PDQ_CANDIDATE_BITS', 'PDQ_SIDE', 'VIEW_DIFF', 'VIEW_MIN', 'VIEW_MAX', 'gray_pixels',
-           'LocalFeatures', 'match', 'agreement', 'colour_change', 'verify_pairs', 'pdq_hashes', 'pdq_pairs',
-           'template_views', 'find_copies']
+           'AGREE_NCC', 'AGREE_TEXTURE', 'CHROMA', 'COLOUR_DIFF', 'HUE_TURN', 'COLOUR_MIN', 'COLOUR_BLOCKS', 'RECOLOUR',
+           'CAST', 'PDQ_MIN_QUALITY', 'PDQ_CANDIDATE_BITS', 'PDQ_SIDE', 'VIEW_DIFF', 'VIEW_MIN', 'VIEW_MAX',
+           'gray_pixels', 'LocalFeatures', 'match', 'agreement', 'colour_change', 'verify_pairs', 'pdq_hashes',
+           'pdq_pairs', 'template_views', 'find_copies']
 
 # %% ../nbs/05c_copies.ipynb #1666c303
 FEATURE_SIDE = 384     # longest side (pixels) local features are computed at
@@ -39,10 +39,11 @@ AGREE_BLOCK = 16       # blocks of AGREE_BLOCK x AGREE_BLOCK pixels (at FEATURE_
 AGREE_NCC = 0.5        # ... agree when their pixels correlate above this (normalised cross-correlation, after a light blur) ...
 AGREE_TEXTURE = 4.0    # ... of those textured in both images (pixel standard deviation above this; flat blocks tell nothing)
 CHROMA = 12.0          # a block is in colour when its mean colour lies this far from gray (CIELAB chroma); else it is neutral
-COLOUR_DIFF = 25.0     # two overlaid blocks differ in colour when their mean colours lie this far apart (CIELAB a*b*)
+COLOUR_DIFF = 25.0     # two overlaid blocks differ in colour when their mean colours lie this far apart (CIELAB a*b*) ...
+HUE_TURN = 45.0        # ... unless both are in colour with hues less than this many degrees apart (more or less saturation)
 COLOUR_MIN = 0.002     # colour speaks only when this share of each image's pixels is in colour (not of a grayscale copy) ...
 COLOUR_BLOCKS = 6      # ... and at least this many overlaid blocks are in colour (in either image)
-RECOLOUR = 0.5         # no pair is a copy when this share of the blocks in colour (in either) differ in colour ...
+RECOLOUR = 0.5         # no pair is a copy when this share of those blocks differ ...
 CAST = 0.5             # ... unless this share of one image's neutral blocks is in colour in the other (a tint, a colour cast, a filled background)
 
 def _pixels(image, flip:bool, colour:bool) -> np.ndarray:
@@ -172,13 +173,12 @@ def colour_change(ca:np.ndarray, # RGB pixels of the first image (`_pixels(..., 
                   cb:np.ndarray, # RGB pixels of the second
                   H:np.ndarray, # Homography from the first image's pixels to the second's
                  ) -> tuple[float, float]:
-    "`(recolour, cast)`: the share of the overlaid blocks in colour in either image whose colours differ (`COLOUR_DIFF`), and the larger share of one image's neutral blocks in colour in the other. NaN: colour cannot tell (an image with under `COLOUR_MIN` of its pixels in colour, or under `COLOUR_BLOCKS` blocks in colour)."
+    "`(recolour, cast)`: the share of the overlaid blocks in colour in either image whose colours differ (`COLOUR_DIFF`, `HUE_TURN`), and the larger share of one image's neutral blocks in colour in the other. NaN: colour cannot tell (an image with under `COLOUR_MIN` of its pixels in colour, or under `COLOUR_BLOCKS` blocks in colour)."
     import cv2
     lab = lambda x: cv2.cvtColor(np.asarray(x, np.float32) / 255, cv2.COLOR_RGB2LAB)
     chroma = lambda L: np.hypot(L[..., 1], L[..., 2])
-    La, Lb = lab(ca), lab(cb); nan = (float('nan'),) * 2
-    if min((chroma(La) > CHROMA).mean(), (chroma(Lb) > CHROMA).mean()) < COLOUR_MIN: return nan   # a grayscale image (or copy)
-    ha, wa = ca.shape[:2]
+    La, nan = lab(ca), (float('nan'),) * 2; ha, wa = ca.shape[:2]
+    if min((chroma(La) > CHROMA).mean(), (chroma(lab(cb)) > CHROMA).mean()) < COLOUR_MIN: return nan   # a grayscale image (or copy)
     try: w = cv2.warpPerspective(cb.astype(np.float32), np.linalg.inv(H), (wa, ha), flags=cv2.INTER_LINEAR, borderValue=(np.nan,) * 3)
     except (np.linalg.LinAlgError, cv2.error): return nan
     inside = ~np.isnan(w[..., 0]); Lw = lab(np.nan_to_num(w).clip(0, 255)); s = AGREE_BLOCK; ny, nx = ha // s, wa // s
@@ -187,7 +187,8 @@ def colour_change(ca:np.ndarray, # RGB pixels of the first image (`_pixels(..., 
     A, B = mean(La), mean(Lw); xa, xb = chroma(A) > CHROMA, chroma(B) > CHROMA
     use = ins & (xa | xb)
     if use.sum() < COLOUR_BLOCKS: return nan
-    differ = np.hypot(A[..., 1] - B[..., 1], A[..., 2] - B[..., 2]) > COLOUR_DIFF
+    turn = np.degrees(np.abs(np.angle(np.exp(1j * (np.arctan2(A[..., 2], A[..., 1]) - np.arctan2(B[..., 2], B[..., 1]))))))
+    differ = (np.hypot(A[..., 1] - B[..., 1], A[..., 2] - B[..., 2]) > COLOUR_DIFF) & ~(xa & xb & (turn <= HUE_TURN))
     share = lambda m, k: float(k[m].mean()) if m.sum() >= 4 else 0.0
     return float(differ[use].mean()), max(share(ins & ~xa, xb), share(ins & ~xb, xa))
 
