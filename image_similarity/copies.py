@@ -48,9 +48,17 @@ CAST = 0.5             # ... unless this share of one image's neutral blocks is 
 
 def _pixels(image, flip:bool, colour:bool) -> np.ndarray:
     "The image's pixels (gray, or RGB with `colour`) at the size local features are computed at (`gray_pixels`)."
-    from PIL import Image
+    return _sized(load_image(image, size=FEATURE_SIDE), flip, colour)
+
+def _both(image, flip:bool) -> tuple:
+    "`(gray, RGB)` pixels of one decode: `_pixels(image, flip, False)` and `_pixels(image, flip, True)`."
     im = load_image(image, size=FEATURE_SIDE)
-    if not colour: im = im.convert('L')
+    return _sized(im, flip, False), _sized(im, flip, True)
+
+def _sized(im, flip:bool, colour:bool) -> np.ndarray:
+    "`_pixels` of a decoded image (left as it is: `thumbnail` works on a copy)."
+    from PIL import Image
+    im = im.convert('L') if not colour else im.copy() if max(im.size) > FEATURE_SIDE else im
     if max(im.size) > FEATURE_SIDE: im.thumbnail((FEATURE_SIDE, FEATURE_SIDE), Image.Resampling.BILINEAR)
     if min(im.size) < MIN_SIDE:
         f = MIN_SIDE / max(min(im.size), 1)
@@ -229,10 +237,10 @@ def _verify(feats, a, b, mirror=True, pdq_bits=None, n_workers=None) -> tuple:
     colour = np.full(len(a), -1.0, np.float32); recoloured = np.zeros(len(a), bool)
     def pixels(n):
         (ia, ib, fl, H), i, j = res[n], int(a[n]), int(b[n])
-        try: ga, gb = gray_pixels(feats.images[i]), gray_pixels(feats.images[j], fl); back = np.linalg.inv(H)
+        try: (ga, ca), (gb, cb) = _both(feats.images[i], False), _both(feats.images[j], fl); back = np.linalg.inv(H)   # each decoded once
         except (ImageLoadError, np.linalg.LinAlgError): return float('nan'), False, float('nan'), False
         (u, v, m), (u2, v2, m2) = _blocks(ga, gb, H, feats.get(i)[0][ia]), _blocks(gb, ga, back, feats.get(j, fl)[0][ib])
-        rc, cast = colour_change(_pixels(feats.images[i], False, True), _pixels(feats.images[j], fl, True), H)
+        rc, cast = colour_change(ca, cb, H)
         return min(u, u2), (m >= AWAY_BLOCKS and v < AGREE_AWAY) or (m2 >= AWAY_BLOCKS and v2 < AGREE_AWAY), rc, rc >= RECOLOUR and not cast >= CAST
     if len(dense):
         with _blas_threads(1), ThreadPoolExecutor(io_workers(n_workers)) as ex: out = list(ex.map(pixels, dense.tolist()))

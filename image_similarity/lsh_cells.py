@@ -34,11 +34,12 @@ def _nearest_np(x, C):
 
 def _kmeans(x, k, iters=8, seed=0):
     "Lloyd's k-means of the rows of `x` (float32) into `k` centres, seeded; an empty cell takes a random row."
+    from scipy import sparse   # (here: a query never needs it)
     r = np.random.default_rng(seed); C = x[r.choice(len(x), k, replace=False)].astype(np.float32)
     for _ in range(iters):
-        a = _nearest_np(x, C); cnt = np.bincount(a, minlength=k)
-        S = np.zeros((k, x.shape[1]), np.float64); np.add.at(S, a, x)
-        full = cnt > 0; C[full] = (S[full] / cnt[full, None]).astype(np.float32)
+        a = _nearest_np(x, C); cnt = np.bincount(a, minlength=k); full = cnt > 0
+        S = sparse.csr_matrix((np.ones(len(x)), (a, np.arange(len(x)))), shape=(k, len(x))) @ x.astype(np.float64)   # the cells' sums
+        C[full] = (S[full] / cnt[full, None]).astype(np.float32)
         if (~full).any(): C[~full] = x[r.choice(len(x), int((~full).sum()), replace=False)]
     return C
 
@@ -194,6 +195,24 @@ _CAL_K = 10         # neighbours each of those searches finds
 REACH_GRID = 1000   # quantiles of the measured ratios kept: reach_for(table, miss) reads the 1 - miss one
 _CAL_BLOCK = 16384  # stored rows compared with the calibration queries at a time (16384 x 256 distances)
 
+if HAVE_NUMBA:
+    @njit(cache=True, nogil=True)
+    def _cal_put(D, C, i, d, c):
+        "Insert distance `d` (cell `c`) into row `i` of the sorted `k` best `D`, `C` (it beats the last): after its equals."
+        p = D.shape[1] - 1
+        while p > 0 and D[i, p - 1] > d: D[i, p] = D[i, p - 1]; C[i, p] = C[i, p - 1]; p -= 1
+        D[i, p] = d; C[i, p] = c
+
+    @njit(cache=True, nogil=True)
+    def _cal_merge(G, qq, xx, start, qrows, cell, qcell, d0, d1, c0, c1):
+        "Both searches of `ReachCalibration` over one block: squared distances `qq + xx - 2 G`, merged into the `k` best in place."
+        two = np.float32(2); k = d0.shape[1]
+        for i in range(G.shape[0]):
+            for j in range(G.shape[1]):
+                d = qq[i] + xx[j] - two * G[i, j]
+                if d < d0[i, k - 1] and start + j != qrows[i]: _cal_put(d0, c0, i, d, cell[j])
+                if d < d1[i, k - 1] and cell[j] != qcell[i]: _cal_put(d1, c1, i, d, cell[j])
+
 class ReachCalibration:
     "The exact `k` nearest of calibration queries (stored vectors), in-distribution and with their own cell left out, fed a block of stored vectors at a time."
     def __init__(self, Q:np.ndarray, # `[m, dim]` float32: the calibration queries (stored vectors)
@@ -201,7 +220,7 @@ class ReachCalibration:
                  cells:np.ndarray, # `[m]` their cells (left out of their own novel search)
                  k:int=_CAL_K, # Neighbours per search
                 ):
-        self.Q, self.rows, self.qcell, self.k = np.ascontiguousarray(Q, np.float32), np.asarray(rows), np.asarray(cells), k
+        self.Q, self.rows, self.qcell, self.k = np.ascontiguousarray(Q, np.float32), np.asarray(rows, np.int64), np.asarray(cells, np.int64), k
         self.qq = np.einsum('ij,ij->i', self.Q, self.Q)
         m = len(Q); self.d = [np.full((m, k), np.inf, np.float32) for _ in range(2)]; self.c = [np.full((m, k), -1, np.int64) for _ in range(2)]
 
@@ -214,10 +233,13 @@ class ReachCalibration:
     def add(self, X:np.ndarray, # `[b, dim]` stored vectors (float32) of the storage rows `start`, `start + 1`, ...
             start:int, # Storage row of `X[0]`
             cells:np.ndarray, # `[b]` their cells
+            compiled:bool=True, # The numba kernel where numba is installed (else NumPy: a partial sort of each block)
            ):
         "Take a block of stored vectors into both searches."
         for i in range(0, len(X), _CAL_BLOCK):
             x, cell = X[i:i + _CAL_BLOCK], np.asarray(cells[i:i + _CAL_BLOCK], np.int64)
+            if HAVE_NUMBA and compiled:   # one pass over the distances, both searches at once (no sort of the block)
+                _cal_merge(self.Q @ x.T, self.qq, np.einsum('ij,ij->i', x, x), start + i, self.rows, cell, self.qcell, *self.d, *self.c); continue
             d2 = self.qq[:, None] + np.einsum('ij,ij->i', x, x)[None] - 2 * (self.Q @ x.T)
             rows = np.arange(start + i, start + i + len(x))
             self._merge(0, np.where(rows[None] == self.rows[:, None], np.inf, d2), cell)
