@@ -4,7 +4,8 @@
 
 # %% ../nbs/06_train.ipynb #59be50e5
 from __future__ import annotations
-import time, tempfile, warnings
+import time, tempfile, warnings, threading
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 import numpy as np
@@ -22,8 +23,8 @@ from .settings import BuildSettings
 
 # %% auto #0
 __all__ = ['LOSSES', 'TRAIN_DEFAULTS', 'build_learner', 'train_reference', 'pooled_body', 'body_graph', 'extract_features',
-           'ProxyHead', 'ProxyAnchorLoss', 'steady_memory', 'train_head', 'Trained', 'fast_train', 'Projection',
-           'fit_pca', 'fit_pretrained', 'retrieval_metrics']
+           'ProxyHead', 'ProxyAnchorLoss', 'steady_memory', 'steady', 'train_head', 'Trained', 'fast_train',
+           'Projection', 'fit_pca', 'fit_pretrained', 'retrieval_metrics']
 
 # %% ../nbs/06_train.ipynb #08e8e711
 def build_learner(dls, # Image `DataLoaders` (from `get_dls`)
@@ -126,14 +127,30 @@ class ProxyAnchorLoss(nn.Module):
 LOSSES = ('ce', 'proxy_anchor')
 
 # %% ../nbs/06_train.ipynb #3236d7f2
-def steady_memory() -> bool:
-    "Fix glibc's mmap threshold (64 KB) and trim threshold (1 MB) for this process; `False` where there is no glibc."
+def steady_memory(on:bool=True, # Fixed low, for training; `False`: at the ceiling glibc's own adjustment reaches
+                 ) -> bool:
+    "Set glibc's mmap and trim thresholds for this process: 64 KB and 1 MB (`on`), or 32 MB and 64 MB (`on=False`); `False` where there is no glibc."
     import ctypes, ctypes.util
     try: libc = ctypes.CDLL(ctypes.util.find_library('c') or 'libc.so.6')
     except OSError: return False
     if not hasattr(libc, 'mallopt'): return False
     M_TRIM_THRESHOLD, M_MMAP_THRESHOLD = -1, -3
-    return bool(libc.mallopt(M_MMAP_THRESHOLD, 64 << 10)) and bool(libc.mallopt(M_TRIM_THRESHOLD, 1 << 20))
+    mmap, trim = (64 << 10, 1 << 20) if on else (32 << 20, 64 << 20)
+    return bool(libc.mallopt(M_MMAP_THRESHOLD, mmap)) and bool(libc.mallopt(M_TRIM_THRESHOLD, trim))
+
+_STEADY = dict(depth=0, lock=threading.Lock())
+
+@contextmanager
+def steady():
+    "`steady_memory()` while in the block or decorated function; the outermost of nested ones (on any thread) ends with `steady_memory(False)`."
+    with _STEADY['lock']:
+        _STEADY['depth'] += 1
+        if _STEADY['depth'] == 1: steady_memory()
+    try: yield
+    finally:
+        with _STEADY['lock']:
+            _STEADY['depth'] -= 1
+            if _STEADY['depth'] == 0: steady_memory(False)
 
 def _valid_mask(files, valid_pct:float, seed:int) -> np.ndarray:
     "True for the validation files: fastai's seeded `RandomSplitter`, the split `get_dls` makes."
@@ -186,6 +203,7 @@ def _loader(items:_Items, bs:int, shuffle:bool=False):
             for idx in chunked(samps, self.bs, drop_last=self.drop_last): yield self.dataset.batch(list(idx))
     return BatchLoader(items, bs=bs, shuffle=shuffle, drop_last=shuffle)
 
+@steady()
 def train_head(feats:np.ndarray, # `[n, views, 2*nf]` pooled features (an array or `DiskRows`)
                y:np.ndarray, # `[n]` integer labels
                valid:np.ndarray, # `[n]` bool, True for validation items
@@ -204,7 +222,7 @@ def train_head(feats:np.ndarray, # `[n, views, 2*nf]` pooled features (an array 
     "Train a fastai head on cached features; returns `(head, learner)`. `head` is a full `create_head` head (its tail swapped for `loss='proxy_anchor'`)."
     from fastai.vision.all import (create_head, apply_init, Learner, DataLoaders, accuracy, set_seed,
                                    CrossEntropyLossFlat, LabelSmoothingCrossEntropyFlat, CategoryMap)
-    set_seed(seed, reproducible=True); steady_memory()
+    set_seed(seed, reproducible=True)
     nf = feats.shape[-1] // 2
     if loss not in LOSSES: raise ValueError(f"loss={loss!r}: use one of {', '.join(LOSSES)}")
     head = create_head(nf, n_classes); apply_init(head, nn.init.kaiming_normal_)
@@ -279,6 +297,7 @@ def _apply(f, x:np.ndarray, view:int|None=None, bs:int=1024) -> np.ndarray:
 
 TRAIN_DEFAULTS = BuildSettings(preset='fast', loss='ce', whiten=0, expand=0)   # on its own: a Lite0 classifier (cross-entropy classifies better than the preset's proxy-anchor head: 94.6% against 89.9%), nothing after the network
 
+@steady()
 def fast_train(data_path=None, # Folder of class folders; `None`: Caltech-101
                settings:BuildSettings|None=None, # Backbone, size, seed, schedule, loss, TTA, whitening, expansion (resolved); `None`: `TRAIN_DEFAULTS`
                files=None, # Use these files instead of listing `data_path`
@@ -302,7 +321,7 @@ def fast_train(data_path=None, # Folder of class folders; `None`: Caltech-101
     folders = sorted(set(folder_label(f, root) for f in files) if labels is None else set(labels))
     if len(folders) < 2: raise DatasetError(f"{root}: all images are in {len(folders)} folder ({', '.join(folders)}); training needs at "
                                             f"least 2 class sub-folders, one per class (e.g. {root}/cats/1.jpg, {root}/dogs/2.jpg)")
-    bb = get_backbone(backbone); spec = r.spec_of(bb); steady_memory(); say = log or (lambda m: None)
+    bb = get_backbone(backbone); spec = r.spec_of(bb); say = log or (lambda m: None)
     graph = _int8_body(files, backbone, spec, valid_pct, seed, checkpoint, log, t0) if r.quantize == 'int8' else None
     feats, pos, errs = extract_features(files, backbone, spec, flip=flip or tta, engine=engine, progress=progress, checkpoint=checkpoint,
                                         graph=graph, log=log)
@@ -365,6 +384,7 @@ def fit_pca(x:np.ndarray, # `[n, d]` features to fit on (an array or `DiskRows`)
     _, v = np.linalg.eigh(s)                     # ascending eigenvalues: the leading components are the last columns
     return Projection(mean, v[:, ::-1][:, :k].T)
 
+@steady()
 def fit_pretrained(data_path=None, # The collection folder
                    backbone='efficientnet_lite0', # Registered backbone
                    spec:ImageSpec|None=None, # Input spec; `None`: the backbone's
@@ -382,7 +402,7 @@ def fit_pretrained(data_path=None, # The collection folder
     t0 = time.time(); root = caltech101(data_path)
     files = list_images(root) if files is None else L(map(Path, files))
     if len(files) == 0: raise DatasetError(f"{root}: no images")
-    spec = spec or get_backbone(backbone).spec; steady_memory()
+    spec = spec or get_backbone(backbone).spec
     graph = _int8_body(files, backbone, spec, valid_pct, seed, checkpoint, log, t0) if quantize == 'int8' else None
     feats, pos, errs = extract_features(files, backbone, spec, flip=False, engine=engine, progress=progress, checkpoint=checkpoint,
                                         graph=graph, log=log)
