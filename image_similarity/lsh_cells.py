@@ -35,10 +35,10 @@ def _nearest_np(x, C):
 def _kmeans(x, k, iters=8, seed=0):
     "Lloyd's k-means of the rows of `x` (float32) into `k` centres, seeded; an empty cell takes a random row."
     from scipy import sparse   # (here: a query never needs it)
-    r = np.random.default_rng(seed); C = x[r.choice(len(x), k, replace=False)].astype(np.float32)
+    r = np.random.default_rng(seed); C = x[r.choice(len(x), k, replace=False)].astype(np.float32); x64 = x.astype(np.float64)
     for _ in range(iters):
         a = _nearest_np(x, C); cnt = np.bincount(a, minlength=k); full = cnt > 0
-        S = sparse.csr_matrix((np.ones(len(x)), (a, np.arange(len(x)))), shape=(k, len(x))) @ x.astype(np.float64)   # the cells' sums
+        S = sparse.csr_matrix((np.ones(len(x)), (a, np.arange(len(x)))), shape=(k, len(x))) @ x64   # the cells' sums
         C[full] = (S[full] / cnt[full, None]).astype(np.float32)
         if (~full).any(): C[~full] = x[r.choice(len(x), int((~full).sum()), replace=False)]
     return C
@@ -238,9 +238,10 @@ class ReachCalibration:
         "Take a block of stored vectors into both searches."
         for i in range(0, len(X), _CAL_BLOCK):
             x, cell = X[i:i + _CAL_BLOCK], np.asarray(cells[i:i + _CAL_BLOCK], np.int64)
+            G, xx = self.Q @ x.T, np.einsum('ij,ij->i', x, x)
             if HAVE_NUMBA and compiled:   # one pass over the distances, both searches at once (no sort of the block)
-                _cal_merge(self.Q @ x.T, self.qq, np.einsum('ij,ij->i', x, x), start + i, self.rows, cell, self.qcell, *self.d, *self.c); continue
-            d2 = self.qq[:, None] + np.einsum('ij,ij->i', x, x)[None] - 2 * (self.Q @ x.T)
+                _cal_merge(G, self.qq, xx, start + i, self.rows, cell, self.qcell, *self.d, *self.c); continue
+            d2 = self.qq[:, None] + xx[None] - 2 * G
             rows = np.arange(start + i, start + i + len(x))
             self._merge(0, np.where(rows[None] == self.rows[:, None], np.inf, d2), cell)
             self._merge(1, np.where(cell[None] == self.qcell[:, None], np.inf, d2), cell)
