@@ -32,23 +32,24 @@ def held_out(files, root, per_class:int, seed:int=0) -> np.ndarray:
         if len(i) >= per_class + 2: out[rng.choice(i, per_class, replace=False)] = True
     return out
 
-def features(preset:str, quantize:str, kept):
-    "Features `[n, views, d]` of all of Caltech-101 in the listing's order: float from bench/flip.py's cache; int8 calibrated on `kept` only."
+def features(preset:str, quantize:str, kept, backbone:str|None=None):
+    "Features `[n, views, d]` of all of Caltech-101 in the listing's order: float from bench/flip.py's cache; int8 calibrated on `kept` only. `backbone`: another than the preset's (int8; at the preset's input size)."
     import flip
-    if quantize == 'none':
+    if quantize == 'none' and backbone is None:
         files, x, pos, errs = flip.features(preset, 'none'); assert not errs and len(pos) == len(files); return files, x
     from image_similarity.data import caltech101, list_images
     from image_similarity.settings import BuildSettings
     from image_similarity.backbones import get_backbone
     from image_similarity import train
+    if backbone is not None and quantize != 'int8': raise SystemExit("another backbone: with --quantize int8 only")
     r = BuildSettings(preset=preset, quantize=quantize).resolve(); root = caltech101(); files = sorted(list_images(root))
-    names = [f.relative_to(root).as_posix() for f in files]; f = CACHE/f'{preset}_{quantize}.npz'
+    names = [f.relative_to(root).as_posix() for f in files]; f = CACHE/f'{preset}_{quantize}{"" if backbone is None else "_" + backbone}.npz'
     if f.exists():
         z = np.load(f, allow_pickle=False)
         if list(z['files']) == names and list(z['kept']) == list(kept): return files, z['x']
-    bb = get_backbone(r.backbone); spec = r.spec_of(bb); t = time.time()
-    graph = train._int8_body([files[i] for i in np.flatnonzero(kept)], r.backbone, spec, r.valid_pct, r.seed, None, print, t)
-    x, pos, errs = train.extract_features(files, r.backbone, spec, flip=r.flip, progress=False, graph=graph, log=print)
+    spec = r.spec_of(get_backbone(r.backbone)); name = backbone or r.backbone; get_backbone(name); t = time.time()
+    graph = train._int8_body([files[i] for i in np.flatnonzero(kept)], name, spec, r.valid_pct, r.seed, None, print, t)
+    x, pos, errs = train.extract_features(files, name, spec, flip=r.flip, progress=False, graph=graph, log=print)
     x = np.asarray(x); assert not errs and len(pos) == len(files); print(f"features {x.shape} in {time.time() - t:.0f} s", flush=True)
     CACHE.mkdir(parents=True, exist_ok=True); tmp = f.with_suffix('.tmp.npz')
     np.savez(tmp, x=x, files=np.asarray(names), kept=np.asarray(kept)); tmp.rename(f)

@@ -29,6 +29,7 @@ from image_similarity.train import extract_features, train_head, _valid_mask, re
 from image_similarity.export import split_head
 from image_similarity.postprocess import PostProcess, fit_whitening
 from image_similarity.pipeline import PRESETS, build
+from image_similarity.settings import BuildSettings
 from image_similarity.search import ImageSearch
 from image_similarity.store import ModelDir
 from image_similarity.embed import Embedder
@@ -65,11 +66,12 @@ def quality(presets, seeds, cache):
     valid = _valid_mask(files, 0.2, 42)
     out = {}
     for name in presets:
-        p = PRESETS[name]; f = features(files, p['backbone'], cache)
+        p = PRESETS[name]; r = BuildSettings(preset=name).resolve(); f = features(files, p['backbone'], cache)
         runs = []
         for seed in seeds:
             t = time.time()
-            head, _ = train_head(f, y, valid, len(classes), 25, 1e-2, seed=seed, label_smoothing=True, quiet=True, loss=p['loss'])
+            head, _ = train_head(f, y, valid, len(classes), r.epochs, r.lr, seed=seed, label_smoothing=r.label_smoothing, quiet=True, loss=r.loss,
+                                 views=None if r.flip else 1)   # the head as the preset trains it
             to_emb, _ = split_head(head, pooled=True)
             with torch.no_grad(): raw = np.stack([to_emb(torch.from_numpy(np.ascontiguousarray(f[:, v]))).numpy() for v in (0, 1)], 1)
             steps = steps_of(p, raw, valid)

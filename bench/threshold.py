@@ -25,7 +25,7 @@ def main():
     t = '\n'.join([res['command'], '', f"{a.model} ({kind}; head {md.config.get('train')}, body {md.config.get('quantize', 'none')})", '',
                    '| threshold | precision | recall | per edit |', '|---|---|---|---|',
                    f"| calibrated {r['threshold']:g} | {r['precision']:.3f} | {r['recall']:.3f} | " + ', '.join(f'{k} {v:.2f}' for k, v in r['per_edit'].items()) + ' |',
-                   f"| DUP_THRESHOLD['{kind}'] {have:g} | {at.precision:.3f} | {at.recall:.3f} | |"])
+                   f"| DUP_THRESHOLD['{kind}'] when this ran, {have:g} | {at.precision:.3f} | {at.recall:.3f} | |"])
     print(t); out.with_suffix('.txt').write_text(t + '\n')
 
 if __name__ == '__main__': main()
