@@ -45,8 +45,7 @@ def score(ek, eh, lk, lh, valid, r):
     from image_similarity.postprocess import fit_whitening, l2n
     w = fit_whitening(ek[~valid], r.whiten); ek, eh = l2n(w(ek)), l2n(w(eh)); g = ~valid
     val = train.retrieval_metrics(ek, lk, valid, expand=r.expand)['macro']['P@5']
-    ho = train.retrieval_metrics(np.concatenate([ek[g], eh]), np.r_[lk[g], lh], np.r_[np.zeros(g.sum(), bool), np.ones(len(eh), bool)],
-                                 expand=r.expand)['macro']['P@5']
+    ho = heldout.against(ek[g], lk[g], eh, lh, r.expand)['macro']['P@5']
     return val, ho
 
 def body_ms(names, spec, cal, rounds:int=3, n:int=30) -> dict:
@@ -67,6 +66,7 @@ def run(ideas, seeds):
     from image_similarity.data import caltech101, list_images
     from image_similarity.settings import BuildSettings
     from image_similarity.backbones import get_backbone
+    from image_similarity.postprocess import l2n
     r = BuildSettings(preset='quality', quantize='int8').resolve(); root = caltech101(); files = sorted(list_images(root))
     om = heldout.held_out(files, root, 5); kept = ~om; ki, hi = np.flatnonzero(kept), np.flatnonzero(om)
     lab = np.array([f.relative_to(root).parts[0] for f in files]); lk, lh = lab[ki], lab[hi]
@@ -84,7 +84,6 @@ def run(ideas, seeds):
                 xk, xh = x_of()
                 if idea == 'heads3':
                     hs = [head_embeddings(xk, xh, *args, seed + 1000 * j) for j in range(3)]
-                    from image_similarity.postprocess import l2n
                     ek, eh = (np.concatenate([l2n(e[i]) for e in hs], 1) for i in (0, 1))
                 else:
                     kw = {'alpha': float(idea[5:])} if idea.startswith('alpha') else {'delta': float(idea[5:])} if idea.startswith('delta') else None

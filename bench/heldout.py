@@ -32,6 +32,12 @@ def held_out(files, root, per_class:int, seed:int=0) -> np.ndarray:
         if len(i) >= per_class + 2: out[rng.choice(i, per_class, replace=False)] = True
     return out
 
+def against(gallery:np.ndarray, glabels, queries:np.ndarray, qlabels, expand:int=0) -> dict:
+    "`retrieval_metrics` of `queries` (embeddings, labels) searching `gallery` alone: the queries are never in the gallery."
+    from image_similarity.train import retrieval_metrics
+    return retrieval_metrics(np.concatenate([gallery, queries]), np.r_[glabels, qlabels],
+                             np.r_[np.zeros(len(gallery), bool), np.ones(len(queries), bool)], expand=expand)
+
 def features(preset:str, quantize:str, kept, backbone:str|None=None):
     "Features `[n, views, d]` of all of Caltech-101 in the listing's order: float from bench/flip.py's cache; int8 calibrated on `kept` only. `backbone`: another than the preset's (int8; at the preset's input size)."
     import flip
@@ -79,10 +85,8 @@ def run(preset:str, quantize:str, seeds, per_class:int, epochs=None, lr=None, lo
             raw = np.stack([train._apply(to_emb, xh, v) for v in range(2 if r.tta else 1)], 1)
             eh = tr.post(raw)
             g = ~tr.valid   # the training split, then every image the build indexed
-            ho = train.retrieval_metrics(np.concatenate([tr.embeddings[g], eh]), np.r_[tr.labels[g], hl],
-                                         np.r_[np.zeros(g.sum(), bool), np.ones(len(eh), bool)], expand=r.expand)
-            hw = train.retrieval_metrics(np.concatenate([tr.embeddings, eh]), np.r_[tr.labels, hl],
-                                         np.r_[np.zeros(len(tr.embeddings), bool), np.ones(len(eh), bool)], expand=r.expand)
+            ho = against(tr.embeddings[g], tr.labels[g], eh, hl, r.expand)
+            hw = against(tr.embeddings, tr.labels, eh, hl, r.expand)
             out[str(seed)] = dict(seed=seed, validation=val, heldout=ho, heldout_whole=hw, valid_accuracy=tr.valid_accuracy,
                                   seconds=time.time() - t)
             print(f"seed {seed}: macro P@5 validation {val['macro']['P@5']:.4f}, held-out {ho['macro']['P@5']:.4f} "

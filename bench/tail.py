@@ -101,7 +101,7 @@ def embed(f, x, bs=512):
     with torch.no_grad(): return np.concatenate([f(torch.from_numpy(np.asarray(x[i:i + bs], np.float32))).numpy() for i in range(0, len(x), bs)])
 
 def run(seeds, epochs, lr, tail_lr):
-    from heldout import held_out
+    from heldout import held_out, against
     from image_similarity import train
     from image_similarity.data import caltech101, list_images
     from image_similarity.postprocess import PostProcess, fit_whitening
@@ -119,8 +119,7 @@ def run(seeds, epochs, lr, tail_lr):
         ek, eh = post(ek), post(eh)
         val = train.retrieval_metrics(ek, lab[ki], valid, expand=r.expand)
         g = ~valid
-        ho = train.retrieval_metrics(np.concatenate([ek[g], eh]), np.r_[lab[ki][g], lab[hi]],
-                                     np.r_[np.zeros(g.sum(), bool), np.ones(len(eh), bool)], expand=r.expand)
+        ho = against(ek[g], lab[ki][g], eh, lab[hi], r.expand)
         out[str(seed)] = dict(seed=seed, validation=val, heldout=ho, train_seconds=t_train)
         print(f"seed {seed}: macro P@5 validation {val['macro']['P@5']:.4f}, held-out {ho['macro']['P@5']:.4f}; training {t_train:.0f} s", flush=True)
     return out
