@@ -13,7 +13,7 @@ from .lsh_pairs import unit_rows
 from .lsh_cells import _blas_threads
 
 # %% auto #0
-__all__ = ['FEATURE_SIDE', 'MIN_SIDE', 'N_FEATURES', 'RATIO', 'REPROJ', 'MIN_INLIERS', 'MIN_SHARE', 'SHARED_PARTNERS',
+__all__ = ['FEATURE_SIDE', 'MIN_SIDE', 'N_FEATURES', 'RATIO', 'REPROJ', 'SCREEN', 'MIN_INLIERS', 'MIN_SHARE', 'SHARED_PARTNERS',
            'PDQ_MATCH_BITS', 'DENSE_INLIERS', 'AGREE', 'AGREE_MIN', 'AGREE_AWAY', 'AWAY_BLOCKS', 'AGREE_BLOCK',
            'AGREE_NCC', 'AGREE_TEXTURE', 'CHROMA', 'COLOUR_DIFF', 'HUE_TURN', 'COLOUR_MIN', 'COLOUR_BLOCKS', 'RECOLOUR',
            'CAST', 'PDQ_MIN_QUALITY', 'PDQ_CANDIDATE_BITS', 'PDQ_SIDE', 'VIEW_DIFF', 'VIEW_MIN', 'VIEW_MAX',
@@ -26,6 +26,7 @@ MIN_SIDE = 160         # shortest side a smaller image is enlarged to first (key
 N_FEATURES = 500       # SIFT keypoints kept per image, the strongest
 RATIO = 0.8            # Lowe's ratio test: a match must be this much nearer than the second best
 REPROJ = 2.0           # RANSAC: pixels an inlier may miss the homography by (a copy aligns to the pixel; a new photo of one face does not)
+SCREEN = 'USAC_ACCURATE'   # a fast robust fit first (`cv2.<SCREEN>`, ~30x faster than RANSAC): a pair it finds fewer inliers in than a decision needs gets no RANSAC
 MIN_INLIERS = 15       # the decision: at least this many inliers that are not shared content ...
 MIN_SHARE = 0.3        # ... and at least this share of the keypoints of the image with fewer
 SHARED_PARTNERS = 8    # a keypoint that is an inlier with more other images than this is shared content
@@ -49,11 +50,6 @@ CAST = 0.5             # ... unless this share of one image's neutral blocks is 
 def _pixels(image, flip:bool, colour:bool) -> np.ndarray:
     "The image's pixels (gray, or RGB with `colour`) at the size local features are computed at (`gray_pixels`)."
     return _sized(load_image(image, size=FEATURE_SIDE), flip, colour)
-
-def _both(image, flip:bool) -> tuple:
-    "`(gray, RGB)` pixels of one decode: `_pixels(image, flip, False)` and `_pixels(image, flip, True)`."
-    im = load_image(image, size=FEATURE_SIDE)
-    return _sized(im, flip, False), _sized(im, flip, True)
 
 def _sized(im, flip:bool, colour:bool) -> np.ndarray:
     "`_pixels` of a decoded image (left as it is: `thumbnail` works on a copy)."
@@ -120,8 +116,8 @@ def _plausible(H, pts) -> bool:
     a, b = cv2.contourArea(q, oriented=True), cv2.contourArea(box, oriented=True)
     return b != 0 and a * b > 0 and 1 / 100 <= a / b <= 100
 
-def _match(fa, fb) -> tuple:
-    "`match`, and the homography (`None` when there is none)."
+def _match(fa, fb, need:int=MIN_INLIERS // 2) -> tuple:
+    "`match`, and the homography (`None` when there is none); no RANSAC below `need` ratio-test matches (fewer inliers than any decision can use)."
     import cv2
     (pa, da), (pb, db) = fa, fb
     none = (np.zeros(0, np.int64),) * 2 + (None,)
@@ -129,7 +125,10 @@ def _match(fa, fb) -> tuple:
     S = da @ db.T                                             # unit descriptors: squared distance 2 - 2 cos
     r = np.arange(len(da)); best = S.argmax(1); s1 = S[r, best]; S[r, best] = -np.inf; s2 = S.max(1)   # the two nearest
     ia = np.flatnonzero(np.maximum(2 - 2 * s1, 0) < RATIO ** 2 * np.maximum(2 - 2 * s2, 0)); ib = best[ia]   # Lowe's ratio test
-    if len(ia) < MIN_INLIERS // 2: return none                 # fewer than any decision reads: RANSAC spared
+    if len(ia) < need: return none                             # fewer than the decision reads: RANSAC spared
+    if SCREEN:
+        _, m = cv2.findHomography(pa[ia], pb[ib], getattr(cv2, SCREEN), REPROJ)
+        if m is None or int(m.sum()) < need: return none        # no homography holds enough of them
     H, mask = cv2.findHomography(pa[ia], pb[ib], cv2.RANSAC, REPROJ)
     if mask is None or H is None or not _plausible(H, pa): return none
     keep = mask.ravel().astype(bool)
@@ -207,15 +206,18 @@ def _verify(feats, a, b, mirror=True, pdq_bits=None, n_workers=None) -> tuple:
     mirror = np.broadcast_to(np.asarray(mirror, bool), a.shape)
     feats.prefetch(np.r_[a, b])
     small = lambda i, j: max(1, min(len(feats.get(i)[0]), len(feats.get(j)[0])))   # (a mirror has the image's keypoints)
+    bits = np.full(len(a), -1) if pdq_bits is None else np.asarray(pdq_bits).reshape(-1)
+    pdq_match = (bits >= 0) & (bits <= PDQ_MATCH_BITS)
+    need = np.where(pdq_match, MIN_INLIERS // 2, DENSE_INLIERS)   # the fewest inliers a decision of the pair can use
     def one(p):
-        i, j, mi = p
-        ia, ib, H = _match(feats.get(i), feats.get(j)); fl = False
+        i, j, mi, nd = p
+        ia, ib, H = _match(feats.get(i), feats.get(j), nd); fl = False
         if mi and (len(ia) < MIN_INLIERS or len(ia) < MIN_SHARE * small(i, j)):
-            ja, jb, H2 = _match(feats.get(i), feats.get(j, True))
+            ja, jb, H2 = _match(feats.get(i), feats.get(j, True), nd)
             if len(ja) > len(ia): ia, ib, H, fl = ja, jb, H2, True
         return ia, ib, fl, H
     with _blas_threads(1), ThreadPoolExecutor(io_workers(n_workers)) as ex:   # one BLAS thread per worker (else 2 x 2 on 2 cores)
-        res = list(ex.map(one, zip(a.tolist(), b.tolist(), mirror.tolist())))
+        res = list(ex.map(one, zip(a.tolist(), b.tolist(), mirror.tolist(), need.tolist())))
     # shared content: a keypoint that is an inlier with more than SHARED_PARTNERS other images
     partners = {}
     for (i, j), (ia, ib, fl, _) in zip(zip(a.tolist(), b.tolist()), res):
@@ -229,24 +231,30 @@ def _verify(feats, a, b, mirror=True, pdq_bits=None, n_workers=None) -> tuple:
         ok = ~(shared(i, False, ia) | shared(j, fl, ib)) if len(ia) >= MIN_INLIERS else np.ones(len(ia), bool)
         inl[n] = ok.sum(); flip[n] = fl
         share[n] = inl[n] / small(i, j)
-    bits = np.full(len(a), -1) if pdq_bits is None else np.asarray(pdq_bits).reshape(-1)
-    copy = ((inl >= MIN_INLIERS) & (share >= MIN_SHARE)) | ((bits >= 0) & (bits <= PDQ_MATCH_BITS) & (inl >= MIN_INLIERS // 2))
-    # the pixels, both ways: of the pairs with enough inliers that the keypoint share leaves out, and of every copy
-    agree = np.full(len(a), -1.0, np.float32); dense = np.flatnonzero(copy | (inl >= DENSE_INLIERS))
+    copy = ((inl >= MIN_INLIERS) & (share >= MIN_SHARE)) | (pdq_match & (inl >= MIN_INLIERS // 2))
+    # the pixels, both ways, of every pair that can still be a copy: the copies so far, and those with enough
+    # inliers that the keypoint share leaves out (a warp, a rotation)
+    agree = np.full(len(a), -1.0, np.float32); dense = np.flatnonzero(copy | ((inl >= DENSE_INLIERS) & (share >= MIN_SHARE / 2)))
     away = np.zeros(len(a), bool)                               # blocks away from the inliers disagree
     colour = np.full(len(a), -1.0, np.float32); recoloured = np.zeros(len(a), bool)
     def pixels(n):
         (ia, ib, fl, H), i, j = res[n], int(a[n]), int(b[n])
-        try: (ga, ca), (gb, cb) = _both(feats.images[i], False), _both(feats.images[j], fl); back = np.linalg.inv(H)   # each decoded once
-        except (ImageLoadError, np.linalg.LinAlgError): return float('nan'), False, float('nan'), False
+        try: ga, gb = _pixels(feats.images[i], False, False), _pixels(feats.images[j], fl, False); back = np.linalg.inv(H)
+        except (ImageLoadError, np.linalg.LinAlgError): return float('nan'), False
         (u, v, m), (u2, v2, m2) = _blocks(ga, gb, H, feats.get(i)[0][ia]), _blocks(gb, ga, back, feats.get(j, fl)[0][ib])
-        rc, cast = colour_change(ca, cb, H)
-        return min(u, u2), (m >= AWAY_BLOCKS and v < AGREE_AWAY) or (m2 >= AWAY_BLOCKS and v2 < AGREE_AWAY), rc, rc >= RECOLOUR and not cast >= CAST
-    if len(dense):
-        with _blas_threads(1), ThreadPoolExecutor(io_workers(n_workers)) as ex: out = list(ex.map(pixels, dense.tolist()))
-        agree[dense], away[dense], colour[dense], recoloured[dense] = (list(x) for x in zip(*out))
-    dense_copy = (inl >= DENSE_INLIERS) & (share >= MIN_SHARE / 2) & (agree >= AGREE)
-    copy = (copy | dense_copy) & ~(agree < AGREE_MIN) & ~away & ~recoloured  # (NaN, too few textured blocks: the keypoints decide)
+        return min(u, u2), (m >= AWAY_BLOCKS and v < AGREE_AWAY) or (m2 >= AWAY_BLOCKS and v2 < AGREE_AWAY)
+    def colours(n):
+        (ia, ib, fl, H), i, j = res[n], int(a[n]), int(b[n])
+        try: rc, cast = colour_change(_pixels(feats.images[i], False, True), _pixels(feats.images[j], fl, True), H)
+        except ImageLoadError: return float('nan'), False
+        return rc, rc >= RECOLOUR and not cast >= CAST
+    with _blas_threads(1), ThreadPoolExecutor(io_workers(n_workers)) as ex:
+        if len(dense): agree[dense], away[dense] = (list(x) for x in zip(*ex.map(pixels, dense.tolist())))
+        dense_copy = (inl >= DENSE_INLIERS) & (share >= MIN_SHARE / 2) & (agree >= AGREE)
+        copy = (copy | dense_copy) & ~(agree < AGREE_MIN) & ~away   # (NaN, too few textured blocks: the keypoints decide)
+        # colour, last, of the pairs that are copies in gray: a recoloured one is two variants of a picture, not a copy
+        if copy.any(): colour[copy], recoloured[copy] = (list(x) for x in zip(*ex.map(colours, np.flatnonzero(copy).tolist())))
+    copy &= ~recoloured
     return dict(inliers=inl, share=share, flip=flip, agreement=agree, colour=colour, recoloured=recoloured, copy=copy), res
 
 def verify_pairs(feats:LocalFeatures, # Features of the images the pairs index
@@ -255,7 +263,7 @@ def verify_pairs(feats:LocalFeatures, # Features of the images the pairs index
                  pdq_bits=None, # PDQ bits between each pair (`pdq_pairs`; -1 or `None`: not known), for the blur rule of the decision
                  n_workers:int|None=None, # Threads
                 ) -> dict:
-    "Each pair's verification: `inliers` (after discounting shared content), `share` of the smaller image's keypoints, `flip`, `agreement` and `colour` (`colour_change`'s share; -1: not needed, NaN: colour cannot tell), `recoloured` (two variants of a picture in other colours: never a copy), and `copy`."
+    "Each pair's verification: `inliers` (after discounting shared content), `share` of the smaller image's keypoints, `flip`, `agreement` and `colour` (`colour_change`'s share; -1: not needed, the pair is no copy in gray; NaN: colour cannot tell), `recoloured` (a copy in gray whose colours tell two variants of a picture apart: never a copy), and `copy`."
     return _verify(feats, a, b, mirror, pdq_bits, n_workers)[0]
 
 # %% ../nbs/05c_copies.ipynb #4953796f
@@ -285,18 +293,21 @@ def pdq_hashes(images, # Image files, bytes or PIL images
 def pdq_pairs(H, Q, # `pdq_hashes`' result
               max_bits:int=PDQ_CANDIDATE_BITS, # Largest Hamming distance of a pair
               rows=None, cols=None, # Only pairs of a row image and a column image (default: all images, both)
-              block:int=256, # Rows compared at a time (memory: block x 8 x n words)
+              block:int=512, # Rows compared at a time (memory: block x 8 x n float32)
              ) -> tuple:
     "`(a, b, bits)`: pairs whose hashes (any dihedral variant of `a` against `b`) differ in at most `max_bits` bits, `a < b`, each once."
     good = Q >= PDQ_MIN_QUALITY
     rows = np.flatnonzero(good) if rows is None else np.asarray(rows, np.int64)[good[rows]]
     cols = np.flatnonzero(good) if cols is None else np.asarray(cols, np.int64)[good[cols]]
-    base = H[cols, 0]; A, B, D = [], [], []
+    # bits as +-1: two hashes' dot product is 256 - 2 x their Hamming distance, so one matrix product compares
+    # a block of rows (all 8 variants) with every column; small integers, exact in float32
+    pm = lambda X: 1 - 2 * np.unpackbits(np.ascontiguousarray(X, '>u8').view(np.uint8), axis=-1).astype(np.float32)
+    base = pm(H[cols, 0]); A, B, D = [], [], []
     for s in range(0, len(rows), block):
         r = rows[s:s+block]
-        bits = np.bitwise_count(H[r][:, :, None, :] ^ base[None, None]).sum(-1, dtype=np.int32).min(1)   # [block, cols]
-        i, j = np.nonzero(bits <= max_bits); keep = r[i] != cols[j]
-        A.append(r[i][keep]); B.append(cols[j][keep]); D.append(bits[i, j][keep])
+        dot = (pm(H[r]).reshape(-1, 256) @ base.T).reshape(len(r), 8, -1).max(1)   # [block, cols]: the nearest variant
+        i, j = np.nonzero(dot >= 256 - 2 * max_bits); keep = r[i] != cols[j]
+        A.append(r[i][keep]); B.append(cols[j][keep]); D.append(np.rint((256 - dot[i, j][keep]) / 2).astype(np.int32))
     if not A or not sum(map(len, A)): return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.int32)
     a, b, d = np.concatenate(A), np.concatenate(B), np.concatenate(D)
     lo, hi = np.minimum(a, b), np.maximum(a, b); o = np.lexsort((d, hi, lo))
