@@ -135,7 +135,7 @@ def _match(fa, fb, need:int=MIN_INLIERS // 2) -> tuple:
     return ia[keep], ib[keep], H
 
 def match(fa, fb) -> tuple[np.ndarray, np.ndarray]:
-    "Inliers of features `fa` against `fb`: keypoint indices `(ia, ib)` of the ratio-test matches one plausible RANSAC homography explains (none below `MIN_INLIERS // 2` matches)."
+    "Inliers of features `fa` against `fb`: keypoint indices `(ia, ib)` of the ratio-test matches one plausible RANSAC homography explains (none below `MIN_INLIERS // 2` matches, nor where USAC, `SCREEN`, finds fewer inliers than that)."
     return _match(fa, fb)[:2]
 
 def _overlay(ga, gb, H, sigma:float):
