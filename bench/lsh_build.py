@@ -37,17 +37,20 @@ def hnswlib_(X, M=16, efc=100):
 def main():
     ap = argparse.ArgumentParser(); ap.add_argument('--n', type=int, default=500_000)
     ap.add_argument('--gens', nargs='*', default=['anisotropic', 'skewed', 'fitted:models/caltech101', 'fitted:models/caltech101_fast'])
-    ap.add_argument('--methods', nargs='*', default=['ours', 'hnswlib'])
+    ap.add_argument('--methods', nargs='+', choices=['ours', 'hnswlib'], default=['ours', 'hnswlib'])
     ap.add_argument('--out', default=str(HERE/'results'/'lsh_build.json')); a = ap.parse_args(); rows = []
     for g in a.gens:
         X, _, _ = make(g, a.n, 10)
-        (b, t_add), h = ours(X), hnswlib_(X) if 'hnswlib' in a.methods else float('nan')
-        rows.append(dict(generator=g, n=a.n, ours_s=round(b, 2), ours_add_s=round(t_add, 2), ours_partition_s=round(b - t_add, 2), hnswlib_s=round(h, 1), x_hnswlib=round(h / b, 1)))
+        (b, t_add), h = ours(X) if 'ours' in a.methods else (None, None), hnswlib_(X) if 'hnswlib' in a.methods else None
+        r = lambda x, d: None if x is None else round(x, d)
+        rows.append(dict(generator=g, n=a.n, ours_s=r(b, 2), ours_add_s=r(t_add, 2), ours_partition_s=r(b and b - t_add, 2), hnswlib_s=r(h, 1),
+                         x_hnswlib=r(h and b and h / b, 1)))
         print(rows[-1], flush=True); del X; gc.collect()
     import image_similarity
+    f = lambda x, d: '-' if x is None else f'{x:.{d}f}'             # (a method not run)
     cmd = 'python bench/lsh_build.py ' + ' '.join(sys.argv[1:]); where = str(Path(image_similarity.__file__).parent.parent)
     txt = '\n'.join([cmd, f'(image_similarity from {where})', '', f'Build of {a.n:,} x 512, two threads each:', '', '| generator | ours (s): add + partition | hnswlib (s) | ours x hnswlib |', '|---|---|---|---|']
-                    + [f"| {r['generator']} | {r['ours_s']:.1f}: {r['ours_add_s']:.1f} + {r['ours_partition_s']:.1f} | {r['hnswlib_s']:.0f} | {r['x_hnswlib']:.1f} |" for r in rows])
+                    + [f"| {r['generator']} | {f(r['ours_s'], 1)}: {f(r['ours_add_s'], 1)} + {f(r['ours_partition_s'], 1)} | {f(r['hnswlib_s'], 0)} | {f(r['x_hnswlib'], 1)} |" for r in rows])
     Path(a.out).write_text(json.dumps(dict(command=cmd, package=where, rows=rows), indent=1)); Path(a.out).with_suffix('.txt').write_text(txt + '\n'); print('\n' + txt)
 
 if __name__ == '__main__': main()
