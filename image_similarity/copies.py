@@ -233,8 +233,9 @@ def _verify(feats, a, b, mirror=True, pdq_bits=None, n_workers=None) -> tuple:
         share[n] = inl[n] / small(i, j)
     copy = ((inl >= MIN_INLIERS) & (share >= MIN_SHARE)) | (pdq_match & (inl >= MIN_INLIERS // 2))
     # the pixels, both ways, of every pair that can still be a copy: the copies so far, and those with enough
-    # inliers that the keypoint share leaves out (a warp, a rotation)
-    agree = np.full(len(a), -1.0, np.float32); dense = np.flatnonzero(copy | ((inl >= DENSE_INLIERS) & (share >= MIN_SHARE / 2)))
+    # inliers that the keypoint share leaves out (a warp, a rotation), copies if their pixels agree
+    dense_ok = (inl >= DENSE_INLIERS) & (share >= MIN_SHARE / 2)
+    agree = np.full(len(a), -1.0, np.float32); dense = np.flatnonzero(copy | dense_ok)
     away = np.zeros(len(a), bool)                               # blocks away from the inliers disagree
     colour = np.full(len(a), -1.0, np.float32); recoloured = np.zeros(len(a), bool)
     def pixels(n):
@@ -250,8 +251,7 @@ def _verify(feats, a, b, mirror=True, pdq_bits=None, n_workers=None) -> tuple:
         return rc, rc >= RECOLOUR and not cast >= CAST
     with _blas_threads(1), ThreadPoolExecutor(io_workers(n_workers)) as ex:
         if len(dense): agree[dense], away[dense] = (list(x) for x in zip(*ex.map(pixels, dense.tolist())))
-        dense_copy = (inl >= DENSE_INLIERS) & (share >= MIN_SHARE / 2) & (agree >= AGREE)
-        copy = (copy | dense_copy) & ~(agree < AGREE_MIN) & ~away   # (NaN, too few textured blocks: the keypoints decide)
+        copy = (copy | (dense_ok & (agree >= AGREE))) & ~(agree < AGREE_MIN) & ~away   # (NaN, too few textured blocks: the keypoints decide)
         # colour, last, of the pairs that are copies in gray: a recoloured one is two variants of a picture, not a copy
         if copy.any(): colour[copy], recoloured[copy] = (list(x) for x in zip(*ex.map(colours, np.flatnonzero(copy).tolist())))
     copy &= ~recoloured
