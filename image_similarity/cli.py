@@ -136,7 +136,7 @@ def image_similarity_dedup(argv=None, # Arguments (default: the command line)
     a = _parser('image_similarity_dedup', image_similarity_dedup.__doc__, [
         (['--input-path'], dict(help='folder of images, or a model directory')),
         (['--threshold'], dict(type=float, help="a cut on the embedding distance instead of verified copies: the largest cosine distance of near copies")),
-        (['--model-dir'], dict(help='for a folder: keep its model directory here (default: a temporary one)')),
+        (['--model-dir'], dict(help='for a folder: keep its model directory here (default: a temporary one); alone: the model directory to read')),
         (['--report'], dict(help='write the groups (or the leaks) to this CSV file')),
         (['--move-to'], dict(help='quarantine folder for the copies that are not kept')),
         (['--apply'], dict(action='store_true', help='with --move-to: really move (default: a dry run that prints the plan)')),
@@ -148,6 +148,9 @@ def image_similarity_dedup(argv=None, # Arguments (default: the command line)
         from image_similarity.core import ImageSimilarityError, atomic_write
         from image_similarity.dedup import find_duplicates, find_leaks, remove_duplicates, undo_removal, decision, summary
         if a.undo: print(f"{undo_removal(a.undo)} file(s) moved back"); return 0
+        if not a.input_path and a.model_dir:                   # a model directory given as --model-dir alone is the input
+            from image_similarity.store import is_model_dir
+            if is_model_dir(a.model_dir): a.input_path = a.model_dir
         if not a.input_path: raise ImageSimilarityError("--input-path is required (or --undo REPORT)")
         if a.leaks:
             r = find_leaks(a.input_path, threshold=a.threshold, model_dir=a.model_dir)
