@@ -63,7 +63,7 @@ if __name__ == '__main__':
     a = ap.parse_args(); models = a.model or ['models/caltech101', 'models/caltech101_fast']
     rules = [(th, fw) for fw in a.few for th in a.inliers]
     from image_similarity.search import ImageSearch
-    res = dict(command='python bench/copy_screen.py ' + ' '.join(sys.argv[1:]), inliers=a.inliers, bench={}, caltech={})
+    res = dict(command=' '.join(['python bench/copy_screen.py'] + sys.argv[1:]), inliers=a.inliers, bench={}, caltech={})
     # the copy benchmark: which found copies would the screen drop?
     work = Path(a.work); folder = work/'images'; names = sorted(p.name for p in folder.iterdir()); files = [folder/n for n in names]
     truth = json.loads((work/'truth.json').read_text())['truth']; z = np.load(work/'finetuned.npz'); assert list(z['names']) == names
