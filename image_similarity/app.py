@@ -113,7 +113,7 @@ class SearchApp(W.VBox):
         if not dups and (image is None or image == ''): return None
         with self._lock:
             self._gen += 1; gen = self._gen
-            self.status.value = f"<i>{'finding duplicates' if dups else 'searching'} ...</i>"; self.cancel.layout.display = None
+            self.cancel.layout.display = None; self.status.value = f"<i>{'finding duplicates' if dups else 'searching'} ...</i>"   # (the button first: it shows with the status)
         fut = self._fut = Future()
         def work():
             try: fut.set_result(self._find_dups(gen) if dups else self._query(image, gen))
