@@ -96,13 +96,13 @@ class SearchApp(W.VBox):
         return self._run(text)
 
     def _show_error(self, msg):
-        self.status.value = f'<span style="color:#b00">{html.escape(msg)}</span>'; self.cancel.layout.display = 'none'
-        self.results.children = (); self.dups.children = (); self.query_img.layout.display = 'none'
+        self.cancel.layout.display = 'none'; self.results.children = (); self.dups.children = (); self.query_img.layout.display = 'none'
+        self.status.value = f'<span style="color:#b00">{html.escape(msg)}</span>'   # the status last: what it announces is sent before it
 
     def _cancel(self):
         "Drop the running query: its results or error will not be shown."
         with self._lock:
-            self._gen += 1; self.status.value = 'cancelled'; self.cancel.layout.display = 'none'
+            self._gen += 1; self.cancel.layout.display = 'none'; self.status.value = 'cancelled'
 
     def wait(self, timeout:float|None=None):
         "Wait for the latest query; its results table (`None` if superseded or failed)."
@@ -135,9 +135,9 @@ class SearchApp(W.VBox):
         with self._lock:
             if gen != self._gen: return None             # superseded: leave the screen to the newer query
             self._last = img                             # the k slider reuses it
-            self.query_img.value = qthumb; self.query_img.layout.display = None
-            self.status.value = f'{len(res)} results in {dt * 1000:.0f} ms'; self.cancel.layout.display = 'none'
+            self.query_img.value = qthumb; self.query_img.layout.display = None; self.cancel.layout.display = 'none'
             self.results.children = cards; self.dups.children = ()
+            self.status.value = f'{len(res)} results in {dt * 1000:.0f} ms'
         return res
 
     def _find_dups(self, gen, n:int=6):
