@@ -30,14 +30,10 @@ class HalfFeatures(C.LocalFeatures):
     "`LocalFeatures` of the gray pixels at half size; keypoints given in the full-size pixels (so `match` reads them as usual)."
     def _compute(self, i):
         import cv2
-        if getattr(self._local, 'sift', None) is None: self._local.sift = cv2.SIFT_create(nfeatures=C.N_FEATURES)
         try: g = C.gray_pixels(self.images[i])
         except ImageLoadError: return C._EMPTY, 0
-        h = cv2.resize(g, (max(1, round(g.shape[1] / 2)), max(1, round(g.shape[0] / 2))), interpolation=cv2.INTER_AREA)
-        kp, d = self._local.sift.detectAndCompute(h, None)
-        if d is None or not len(kp): return C._EMPTY, g.shape[1]
-        d = np.sqrt(d / np.maximum(d.sum(1, keepdims=True), 1e-7))
-        return ((np.float32([p.pt for p in kp]) + 0.5) * 2 - 0.5, d.astype(np.float32)), g.shape[1]
+        p, d = self._detect(cv2.resize(g, (max(1, round(g.shape[1] / 2)), max(1, round(g.shape[0] / 2))), interpolation=cv2.INTER_AREA))
+        return ((p + 0.5) * 2 - 0.5 if len(p) else p, d), g.shape[1]
 
 def candidates(files, emb, k=3):
     "The pairs `find_copies` verifies (without the template views): `(a, b)` with a < b."

@@ -83,16 +83,19 @@ class LocalFeatures:
                  n_workers:int|None=None, # Threads (OpenCV releases the GIL)
                 ):
         self.images, self.n_workers, self._cache, self._width, self._local = list(images), io_workers(n_workers), {}, {}, threading.local()
-    def _compute(self, i) -> tuple:
+    def _detect(self, g:np.ndarray) -> tuple:
+        "`(points, RootSIFT descriptors)` of the SIFT keypoints of gray pixels `g` (this thread's detector); `_EMPTY` when none."
         if getattr(self._local, 'sift', None) is None:
             import cv2
             self._local.sift = cv2.SIFT_create(nfeatures=N_FEATURES)
+        kp, d = self._local.sift.detectAndCompute(g, None)
+        if d is None or not len(kp): return _EMPTY
+        d = np.sqrt(d / np.maximum(d.sum(1, keepdims=True), 1e-7))   # RootSIFT (Arandjelovic & Zisserman 2012): unit length
+        return np.float32([p.pt for p in kp]), d.astype(np.float32)
+    def _compute(self, i) -> tuple:
         try: g = gray_pixels(self.images[i])
         except ImageLoadError: return _EMPTY, 0                   # unreadable: no keypoints, so never a verified copy
-        kp, d = self._local.sift.detectAndCompute(g, None)
-        if d is None or not len(kp): return _EMPTY, g.shape[1]
-        d = np.sqrt(d / np.maximum(d.sum(1, keepdims=True), 1e-7))   # RootSIFT (Arandjelovic & Zisserman 2012): unit length
-        return (np.float32([p.pt for p in kp]), d.astype(np.float32)), g.shape[1]
+        return self._detect(g), g.shape[1]
     def get(self, i:int, flip:bool=False) -> tuple:
         "`(points [m, 2], descriptors [m, 128])` of image `i` (of its mirror image with `flip`: derived, not computed again)."
         i = int(i)
