@@ -18,14 +18,14 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT)); sys.path.insert(0, str(ROOT/'bench'))
 CACHE = Path.home()/'.cache'/'image_similarity'/'bench_pooling'
 
-def pooled_features(files):
-    "`[n, 1, 3C]`: max, average and GeM (p = 3) of the `quality` preset's float body, in `files`' order."
+def pooled_features(files, size=None):
+    "`[n, 1, 3C]`: max, average and GeM (p = 3) of the `quality` preset's float body, in `files`' order (`size`: another input side than the preset's)."
     import torch, torch.nn as nn
     from image_similarity import train
     from image_similarity.backbones import get_backbone
     from image_similarity.settings import BuildSettings
-    r = BuildSettings(preset='quality').resolve(); root = files[0].parents[1]
-    names = [f.relative_to(root).as_posix() for f in files]; f = CACHE/'quality_float.npz'
+    r = BuildSettings(preset='quality', size=size).resolve(); root = files[0].parents[1]
+    names = [f.relative_to(root).as_posix() for f in files]; f = CACHE/f'quality_float{"" if size is None else f"_{size}"}.npz'
     if f.exists():
         z = np.load(f, allow_pickle=False)
         if list(z['files']) == names: return z['x']
