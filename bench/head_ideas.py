@@ -2,6 +2,7 @@
 
     python bench/head_ideas.py [--ideas preset,heads3,alpha16,alpha64,delta0.2,delta0,lite012,lite12] [--seeds 42,1,2]
     python bench/head_ideas.py --report                      (the table of the saved JSON)
+    python bench/head_ideas.py --ideas pair,stage6 --seeds 42,1,2,3,4,5 --out bench/results/head_ideas_stage6.json
 
 Every idea is measured as `bench/heldout.py` measures the preset (int8 features, the same 5 held-out images per
 class, the seed's 80/20 split of the rest, whitening with the preset's shrink fitted on the training split, the
@@ -12,6 +13,9 @@ split). `preset` is the preset as it is (its rows equal `heldout.py --quantize i
   length) side by side, whitened back to 512 dimensions: an ensemble that costs nothing at query time but two
   more head trainings;
 - `alphaA`, `deltaD`: the proxy-anchor loss's scale (32) or margin (0.1) changed;
+- `stage6`: Lite0 + Lite2 with each one's stage 6 output pooled beside its last map (`efficientnet_liteN_stage6`,
+  see the backbones page; bench/layers.py measured it in float): the `quality` preset's backbone since it won here;
+- `pair`: Lite0 + Lite2 without it, the `quality` preset's backbone before;
 - `lite012`, `lite12`: another combination of the EfficientNet-Lite backbones at the preset's input (260 px),
   the head trained as the preset's. Their features are extracted once (int8, calibrated without the held-out
   images; cached in ~/.cache/image_similarity/bench_heldout). The run also times each backbone's int8 body on one
@@ -26,7 +30,8 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT)); sys.path.insert(0, str(ROOT/'bench'))
 import heldout
-BACKBONES = {'lite012': 'efficientnet_lite0+efficientnet_lite1+efficientnet_lite2', 'lite12': 'efficientnet_lite1+efficientnet_lite2'}
+BACKBONES = {'lite012': 'efficientnet_lite0+efficientnet_lite1+efficientnet_lite2', 'lite12': 'efficientnet_lite1+efficientnet_lite2',
+             'stage6': 'efficientnet_lite0_stage6+efficientnet_lite2_stage6', 'pair': 'efficientnet_lite0+efficientnet_lite2'}
 
 def head_embeddings(xk, xh, y, valid, n_classes, r, seed, loss_kw=None):
     "Raw embeddings of the build's images and of the held-out ones from a head trained as the preset trains it."
@@ -111,7 +116,8 @@ def table(res):
 def main():
     ap = argparse.ArgumentParser(); ap.add_argument('--ideas', default='preset,heads3,alpha16,alpha64,delta0.2,delta0,lite012,lite12')
     ap.add_argument('--seeds', default='42,1,2'); ap.add_argument('--report', action='store_true')
-    a = ap.parse_args(); out = ROOT/'bench'/'results'/'head_ideas.json'
+    ap.add_argument('--out', default=str(ROOT/'bench'/'results'/'head_ideas.json'), help='the JSON written (and its .txt beside it)')
+    a = ap.parse_args(); out = Path(a.out)
     if not a.report:
         from image_similarity.settings import BuildSettings
         ideas, ms = run(a.ideas.split(','), [int(s) for s in a.seeds.split(',')])

@@ -14,10 +14,10 @@ from .core import ImageSimilarityError, WeightsUnavailableError
 from .data import ImageSpec, load_image
 
 # %% auto #0
-__all__ = ['LITE_SIZES', 'RESNET34_URL', 'BACKBONES', 'COMBINE', 'TIMM_PREFIX', 'lukemelas_to_timm', 'lite_weights_file',
-           'lite0_weights_file', 'efficientnet_lite', 'efficientnet_lite0', 'resnet34_state_dict', 'resnet34',
-           'Backbone', 'register_backbone', 'get_backbone', 'load_weights_file', 'cached_timm_weights', 'timm_backbone',
-           'MultiBody', 'combined_backbone', 'imagenet_tensor']
+__all__ = ['LITE_SIZES', 'RESNET34_URL', 'BACKBONES', 'COMBINE', 'TIMM_PREFIX', 'STAGE6', 'STAGE6_AFFINE', 'lukemelas_to_timm',
+           'lite_weights_file', 'lite0_weights_file', 'efficientnet_lite', 'efficientnet_lite0', 'resnet34_state_dict',
+           'resnet34', 'Backbone', 'register_backbone', 'get_backbone', 'load_weights_file', 'cached_timm_weights',
+           'timm_backbone', 'MultiBody', 'combined_backbone', 'Stage6Body', 'imagenet_tensor']
 
 # %% ../nbs/02_backbones.ipynb #1cc73f40
 _TOP = {'_conv_stem': 'conv_stem', '_bn0': 'bn1', '_conv_head': 'conv_head', '_bn1': 'bn2', '_fc': 'classifier'}
@@ -258,6 +258,25 @@ def combined_backbone(*names:str, # Registered backbones (or one name 'a+b')
     name = COMBINE.join(b.name for b in bbs); spec = max(bbs, key=lambda b: b.spec.size).spec   # the first of the largest
     body = lambda pretrained=True: MultiBody([b.body(pretrained) for b in bbs], [b.spec for b in bbs], spec)
     return register_backbone(Backbone(name, sum(b.n_features for b in bbs), spec, partial(_no_classifier, name), body))
+
+# %% ../nbs/02_backbones.ipynb #fdf67e9f
+STAGE6 = '_stage6'   # 'efficientnet_liteN_stage6': Lite N with stage 6's output stacked behind its last map
+_STAGE6_WIDTH = {0: 192, 1: 192, 2: 208}   # stage 6's channels in Lite0, Lite1, Lite2 (checked against the networks below)
+STAGE6_AFFINE = (0.05, 3.0)   # stage 6's output (within about ±60 on Caltech-101) x 0.05 + 3: into the last map's 0-6 (ReLU6)
+
+class Stage6Body(nn.Module):
+    "An EfficientNet body handing on its last map and, stacked behind it along channels, stage 6's output (both at 1/32 of the input) in the last map's range."
+    def __init__(self, model): super().__init__(); self.model = model
+    def forward(self, x):
+        m = self.model; h = m.bn1(m.conv_stem(x))
+        for blk in m.blocks[:-1]: h = blk(h)
+        a, b = STAGE6_AFFINE
+        return torch.cat([m.bn2(m.conv_head(m.blocks[-1](h))), h * a + b], 1)
+
+for _v, _size in LITE_SIZES.items():
+    register_backbone(Backbone(f'efficientnet_lite{_v}{STAGE6}', 1280 + _STAGE6_WIDTH[_v], BACKBONES[f'efficientnet_lite{_v}'].spec,
+                               partial(efficientnet_lite, _v), lambda pretrained=True, v=_v: Stage6Body(efficientnet_lite(v, pretrained, 0, ''))))
+
 
 # %% ../nbs/02_backbones.ipynb #78d7a2ff
 def imagenet_tensor(img, # Anything `load_image` accepts
