@@ -273,7 +273,7 @@ class Stage6Body(nn.Module):
         a, b = STAGE6_AFFINE
         return torch.cat([m.bn2(m.conv_head(m.blocks[-1](h))), h * a + b], 1)
 
-for _v, _size in LITE_SIZES.items():
+for _v in LITE_SIZES:
     register_backbone(Backbone(f'efficientnet_lite{_v}{STAGE6}', 1280 + _STAGE6_WIDTH[_v], BACKBONES[f'efficientnet_lite{_v}'].spec,
                                partial(efficientnet_lite, _v), lambda pretrained=True, v=_v: Stage6Body(efficientnet_lite(v, pretrained, 0, ''))))
 
