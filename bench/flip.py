@@ -29,7 +29,7 @@ def features(preset:str, quantize:str):
     from image_similarity import train
     r = BuildSettings(preset=preset, quantize=quantize).resolve(); root = caltech101(); files = sorted(list_images(root))
     names = [f.relative_to(root).as_posix() for f in files]   # the data's own names: its folder may move (a CI FASTAI_HOME)
-    f = CACHE/f'{preset}_{quantize}.npz'
+    f = CACHE/f'{preset}_{quantize}_{r.backbone}.npz'   # the backbone in the name: a preset that changes its backbone never reads the old features
     if f.exists():
         z = np.load(f, allow_pickle=False)
         if list(z['files']) == names: return files, z['x'], z['pos'], list(zip(z['err_at'].tolist(), z['err_why'].tolist()))

@@ -49,7 +49,7 @@ def features(preset:str, quantize:str, kept, backbone:str|None=None):
     from image_similarity import train
     if backbone is not None and quantize != 'int8': raise SystemExit("another backbone: with --quantize int8 only")
     r = BuildSettings(preset=preset, quantize=quantize).resolve(); root = caltech101(); files = sorted(list_images(root))
-    names = [f.relative_to(root).as_posix() for f in files]; f = CACHE/f'{preset}_{quantize}{"" if backbone is None else "_" + backbone}.npz'
+    names = [f.relative_to(root).as_posix() for f in files]; f = CACHE/f'{preset}_{quantize}_{backbone or r.backbone}.npz'   # (the backbone in the name: see bench/flip.py)
     if f.exists():
         z = np.load(f, allow_pickle=False)
         if list(z['files']) == names and list(z['kept']) == list(kept): return files, z['x']
