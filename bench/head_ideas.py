@@ -31,7 +31,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT)); sys.path.insert(0, str(ROOT/'bench'))
 import heldout
 BACKBONES = {'lite012': 'efficientnet_lite0+efficientnet_lite1+efficientnet_lite2', 'lite12': 'efficientnet_lite1+efficientnet_lite2',
-             'stage6': 'efficientnet_lite0_stage6+efficientnet_lite2_stage6', 'pair': 'efficientnet_lite0+efficientnet_lite2'}
+             'stage6': 'efficientnet_lite0_stage6+efficientnet_lite2_stage6', 'pair': heldout.PAIR}
 
 def head_embeddings(xk, xh, y, valid, n_classes, r, seed, loss_kw=None):
     "Raw embeddings of the build's images and of the held-out ones from a head trained as the preset trains it."
@@ -78,6 +78,7 @@ def run(ideas, seeds):
     kfiles = [files[i] for i in ki]; classes = sorted(set(lk)); y = np.searchsorted(classes, lk)
     feats = {}
     def x_of(b=None):
+        b = b or r.backbone                     # (the preset's and an idea naming the same backbone share one load)
         if b not in feats: feats[b] = heldout.features('quality', 'int8', kept, b)[1]
         return feats[b][ki], feats[b][hi]
     out = {}

@@ -23,6 +23,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT)); sys.path.insert(0, str(ROOT/'bench'))
 CACHE = Path.home()/'.cache'/'image_similarity'/'bench_heldout'
+PAIR = 'efficientnet_lite0+efficientnet_lite2'   # the `quality` preset's backbone until it took stage 6: what bench/pooling.py, resolution.py, layers.py and tail.py study
 
 def held_out(files, root, per_class:int, seed:int=0) -> np.ndarray:
     "True for `per_class` images of every class folder (a seeded draw; classes with fewer than `per_class + 2` keep all)."

@@ -10,11 +10,12 @@ average: its last map (`last`, the preset), the map before `conv_head` (`pre`: t
 channels), the output of the stage before it (`stage6`, 192 / 208 channels, 1/32 of the input) and of the one before that
 (`stage5`, 112 / 120 channels, 1/16). Each variant trains the preset's head on
 its pooled slices side by side (the head's input is wider; the body's cost is the same). `last` must reproduce
-`python bench/heldout.py --quantize none`. Features cached in ~/.cache/image_similarity/bench_layers/ (about 5 minutes).
+the float figures of `python bench/heldout.py` for the pair (`bench/results/heldout_quality_e15_lr0.02.json`, run
+while the pair was the preset; `heldout.PAIR` names it). Features cached in ~/.cache/image_similarity/bench_layers/ (about 5 minutes).
 A run adds its seeds to bench/results/layers.json (delete it to start afresh) and writes the table of every seed recorded
 to bench/results/layers.txt.
 """
-import argparse, json, sys, time
+import argparse, json, sys
 from pathlib import Path
 import numpy as np
 
@@ -25,21 +26,14 @@ PARTS = ('last', 'pre', 'stage6', 'stage5')
 
 def layer_features(files):
     "`([n, 1, d], {part: columns})`: max + average of each backbone's maps at `PARTS`, in `files`' order."
-    import torch, torch.nn as nn
-    from image_similarity import train
+    import torch, torch.nn as nn, heldout, pooling
     from image_similarity.backbones import get_backbone
-    from image_similarity.settings import BuildSettings
-    r = BuildSettings(preset='quality').resolve(); root = files[0].parents[1]
-    names = [f.relative_to(root).as_posix() for f in files]; f = CACHE/'quality_float.npz'
-    bodies = get_backbone(r.backbone).body(True).bodies
+    bodies = get_backbone(heldout.PAIR).body(False).bodies
     widths = {'last': [b.conv_head.out_channels for b in bodies], 'pre': [b.blocks[-1][-1].conv_pwl.out_channels for b in bodies],
               'stage6': [b.blocks[-2][-1].conv_pwl.out_channels for b in bodies], 'stage5': [b.blocks[-3][-1].conv_pwl.out_channels for b in bodies]}
     cols, at = {}, 0
     for p in PARTS:
         w = 2 * sum(widths[p]); cols[p] = np.r_[at:at + w]; at += w
-    if f.exists():
-        z = np.load(f, allow_pickle=False)
-        if list(z['files']) == names: return z['x'], cols
     class Layers(nn.Module):
         "The preset's bodies, pooled at three depths: [max, avg] of each part, the parts in `PARTS` order."
         def __init__(self, bodies): super().__init__(); self.bodies = bodies
@@ -52,16 +46,8 @@ def layer_features(files):
                 for p, m in zip(PARTS, (last, pre, s6, s5)): out[p].append(m)
             pool = lambda ms: torch.cat([m.amax((2, 3)) for m in ms] + [m.mean((2, 3)) for m in ms], 1)
             return torch.cat([pool(out[p]) for p in PARTS], 1)
-    orig = train.pooled_body
-    train.pooled_body = lambda backbone='efficientnet_lite0', pretrained=True: Layers(get_backbone(backbone).body(pretrained).bodies)
-    try:
-        t = time.time(); spec = r.spec_of(get_backbone(r.backbone))
-        x, pos, errs = train.extract_features(files, r.backbone, spec, flip=False, progress=False, log=print)
-        x = np.asarray(x); assert not errs and len(pos) == len(files) and x.shape[-1] == at, x.shape
-        print(f"features {x.shape} in {time.time() - t:.0f} s", flush=True)
-    finally: train.pooled_body = orig
-    CACHE.mkdir(parents=True, exist_ok=True); tmp = f.with_suffix('.tmp.npz')
-    np.savez(tmp, x=x, files=np.asarray(names)); tmp.rename(f)
+    x = pooling.body_features(files, lambda body: Layers(body.bodies), CACHE/f'{heldout.PAIR}_float.npz')
+    assert x.shape[-1] == at, x.shape
     return x, cols
 
 def table(res):

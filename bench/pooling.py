@@ -6,7 +6,8 @@ is the retrieval literature's usual choice. Tried on bench/heldout.py's protocol
 
 The float body of the `quality` preset (no mirrors, as the preset) is run once over all of Caltech-101 with
 three poolings side by side (max, average, GeM); each variant trains the preset's head on its slice of those
-features (`max+avg` is the preset: it must reproduce `python bench/heldout.py`'s float figures) and is measured
+features (`max+avg` is the pair's own: it must reproduce `python bench/heldout.py`'s float figures for the pair,
+`bench/results/heldout_quality_e15_lr0.02.json`) and is measured
 on validation (the build's own split) and on the 510 held-out images. Writes bench/results/pooling.{json,txt}.
 The features are cached in ~/.cache/image_similarity/bench_pooling/ (about 5 minutes to extract).
 """
@@ -18,30 +19,35 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT)); sys.path.insert(0, str(ROOT/'bench'))
 CACHE = Path.home()/'.cache'/'image_similarity'/'bench_pooling'
 
-def pooled_features(files, size=None):
-    "`[n, 1, 3C]`: max, average and GeM (p = 3) of the `quality` preset's float body, in `files`' order (`size`: another input side than the preset's)."
-    import torch, torch.nn as nn
+def body_features(files, head, f, size=None):
+    "`[n, 1, d]`: `head(body)` on the float body of `heldout.PAIR` (at `size`, or its own 260 px) over `files`, extracted once and cached in file `f`."
+    import heldout
     from image_similarity import train
     from image_similarity.backbones import get_backbone
     from image_similarity.settings import BuildSettings
-    r = BuildSettings(preset='quality', size=size).resolve(); root = files[0].parents[1]
-    names = [f.relative_to(root).as_posix() for f in files]; f = CACHE/f'quality_float{"" if size is None else f"_{size}"}.npz'
+    r = BuildSettings(preset='quality', backbone=heldout.PAIR, size=size).resolve(); root = files[0].parents[1]
+    names = [p.relative_to(root).as_posix() for p in files]
     if f.exists():
         z = np.load(f, allow_pickle=False)
         if list(z['files']) == names: return z['x']
-    class Pool3(nn.Module):
-        def forward(self, x):
-            return torch.cat([x.amax((2, 3)), x.mean((2, 3)), x.clamp(min=1e-6).pow(3).mean((2, 3)).pow(1 / 3)], 1)
     orig = train.pooled_body
-    train.pooled_body = lambda backbone='efficientnet_lite0', pretrained=True: nn.Sequential(get_backbone(backbone).body(pretrained), Pool3())
+    train.pooled_body = lambda backbone, pretrained=True: head(get_backbone(backbone).body(pretrained))
     try:
         t = time.time(); spec = r.spec_of(get_backbone(r.backbone))
         x, pos, errs = train.extract_features(files, r.backbone, spec, flip=False, progress=False, log=print)
         x = np.asarray(x); assert not errs and len(pos) == len(files); print(f"features {x.shape} in {time.time() - t:.0f} s", flush=True)
     finally: train.pooled_body = orig
-    CACHE.mkdir(parents=True, exist_ok=True); tmp = f.with_suffix('.tmp.npz')
+    f.parent.mkdir(parents=True, exist_ok=True); tmp = f.with_suffix('.tmp.npz')
     np.savez(tmp, x=x, files=np.asarray(names)); tmp.rename(f)
     return x
+
+def pooled_features(files, size=None):
+    "`[n, 1, 3C]`: max, average and GeM (p = 3) of the pair's float body, in `files`' order (`size`: another input side than its 260 px)."
+    import torch, torch.nn as nn, heldout
+    class Pool3(nn.Module):
+        def forward(self, x):
+            return torch.cat([x.amax((2, 3)), x.mean((2, 3)), x.clamp(min=1e-6).pow(3).mean((2, 3)).pow(1 / 3)], 1)
+    return body_features(files, lambda body: nn.Sequential(body, Pool3()), CACHE/f'{heldout.PAIR}_float{"" if size is None else f"_{size}"}.npz', size)
 
 if __name__ == '__main__':
     ap = argparse.ArgumentParser(); ap.add_argument('--variants', nargs='+', default=['max+avg', 'gem+avg', 'max+gem', 'max+avg+gem'])

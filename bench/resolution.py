@@ -5,11 +5,11 @@ protocol (5 images per class held out before anything is fitted, the build's own
 
     python bench/resolution.py [--sizes 260 300] [--merge 260+300]
 
-Each size runs the `quality` preset's float body (no mirrors, as the preset) once over all of Caltech-101 (bench/pooling.py's
+Each size runs the pair's float body (`heldout.PAIR`, the preset's before stage 6) (no mirrors, as the preset) once over all of Caltech-101 (bench/pooling.py's
 extraction and cache, about 5 minutes at 260 px and more with the pixels), trains the preset's head on its max + average
 pooling and is measured on validation and on the 510 held-out images. `--merge A+B` pools the two sizes' maps together
 (the maximum of the maxima, the mean of the averages): one body run per size at query time. 260 is the preset and must
-reproduce `python bench/heldout.py --quantize none`. Writes bench/results/resolution.{json,txt}.
+reproduce `bench/results/heldout_quality_e15_lr0.02.json` (the pair's float figures). Writes bench/results/resolution.{json,txt}.
 """
 import argparse, json, sys
 from pathlib import Path

@@ -53,11 +53,12 @@ class Tail(nn.Module):
 def pair():
     from image_similarity.settings import BuildSettings
     from image_similarity.backbones import get_backbone
-    r = BuildSettings().resolve(); bb = get_backbone(r.backbone); return r, bb, bb.body(pretrained=True).eval()
+    import heldout
+    r = BuildSettings(backbone=heldout.PAIR).resolve(); bb = get_backbone(r.backbone); return r, bb, bb.body(pretrained=True).eval()
 
 def maps(files, names):
     "`[n, 672, 9, 9]` float16 maps before the last layer, of every file (cached)."
-    f = CACHE/'quality_maps.npy'; fn = CACHE/'quality_maps_files.json'
+    f = CACHE/'pair_maps.npy'; fn = CACHE/'pair_maps_files.json'   # (heldout.PAIR's maps)
     if f.exists() and fn.exists() and json.loads(fn.read_text()) == names: return np.load(f, mmap_mode='r')
     from image_similarity.export import export_onnx
     from image_similarity.embed import OnnxEngine, run_engine
