@@ -1,0 +1,71 @@
+"""Ideas for the `quality` preset on the validation protocol of bench/presets.py (the seeded 80/20 split of all of
+Caltech-101, validation images query the training split, macro P@5, head seeds 42, 43, 44): earlier layers beside
+the last map, whitening's shrinkage with query expansion's depth, and database-side augmentation. Tried, none taken.
+
+    python bench/validation_ideas.py [--variants last+stage6 last+stage6+stage5 ...] [--seeds 42,43,44]
+
+Features: bench/layers.py's cache (the preset's float body at 260 px, no mirrors, each part pooled by max and
+average: `last`, `pre`, `stage6`, `stage5`). `last+stage6` is the preset's input (its stage 6 is handed on as is
+here, not x 0.05 + 3 as `Stage6Body` does for int8: the head sees an affine copy). For each variant and seed the
+preset's head is trained (its epochs, learning rate, loss; no mirrors) and measured after whitening 1 + QE10; on
+`last+stage6` also every whitening shrinkage in `--shrinks` with every expansion in `--expands`, and DBA (every
+training image's embedding replaced by the normalised sum of its k nearest training embeddings, itself included,
+weighted by similarity^3; computed once at build time, so a query costs nothing more) with k in `--dba`, before QE10.
+Writes bench/results/validation_ideas.{json,txt} (about 12 minutes with the features cached).
+"""
+import argparse, json, sys
+from pathlib import Path
+import numpy as np
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT)); sys.path.insert(0, str(ROOT/'bench'))
+
+def main():
+    ap = argparse.ArgumentParser(); ap.add_argument('--variants', nargs='+', default=['last+stage6', 'last+stage6+stage5', 'last+pre+stage6', 'last+pre+stage6+stage5'])
+    ap.add_argument('--seeds', default='42,43,44'); ap.add_argument('--shrinks', nargs='+', type=float, default=[0.25, 0.5, 1, 2, 4])
+    ap.add_argument('--expands', nargs='+', type=int, default=[0, 5, 10, 20]); ap.add_argument('--dba', nargs='+', type=int, default=[3, 5])
+    a = ap.parse_args()
+    import torch, layers
+    from image_similarity.data import caltech101, list_images, folder_label
+    from image_similarity.train import train_head, _valid_mask, retrieval_metrics
+    from image_similarity.export import split_head
+    from image_similarity.postprocess import fit_whitening, l2n
+    from image_similarity.pipeline import PRESETS
+    from image_similarity.settings import BuildSettings
+    root = caltech101(); files = sorted(list_images(root)); x, cols = layers.layer_features(files)
+    labels = np.array([folder_label(f, root) for f in files]); classes = sorted(set(labels)); y = np.searchsorted(classes, labels)
+    valid = _valid_mask(files, 0.2, 42); p = PRESETS['quality']; r = BuildSettings(preset='quality').resolve()
+    seeds = [int(s) for s in a.seeds.split(',')]
+    res = dict(command=' '.join(['python bench/validation_ideas.py'] + sys.argv[1:]), seeds=seeds, variants={}, post={}, dba={})
+    def dba(e, k, p=3):
+        "`e` with its training rows replaced by DBA over the training rows."
+        e = l2n(e); G = e[~valid]; S = G @ G.T; nn = np.argsort(-S, 1, kind='stable')[:, :k]
+        w = np.maximum(np.take_along_axis(S, nn, 1), 0) ** p; out = e.copy(); out[~valid] = l2n((w[:, :, None] * G[nn]).sum(1)); return out
+    for v in a.variants:
+        f = np.ascontiguousarray(x[..., np.concatenate([cols[q] for q in v.split('+')])]); out = []
+        for seed in seeds:
+            head, _ = train_head(f, y, valid, len(classes), r.epochs, r.lr, seed=seed, label_smoothing=r.label_smoothing, quiet=True, loss=r.loss, views=1)
+            to_emb, _ = split_head(head, pooled=True)
+            with torch.no_grad(): e0 = to_emb(torch.from_numpy(f[:, 0])).numpy()
+            m = lambda sh, ex: retrieval_metrics(fit_whitening(e0[~valid], sh)(e0), labels, valid, expand=ex)['macro']['P@5']
+            out.append(m(p['whiten'], p['expand'])); print(v, seed, round(out[-1], 4), flush=True)
+            if v == 'last+stage6':
+                for sh in a.shrinks:
+                    for ex in a.expands: res['post'].setdefault(f'{sh:g}/{ex}', []).append(m(sh, ex))
+                ew = fit_whitening(e0[~valid], p['whiten'])(e0)
+                for k in a.dba: res['dba'].setdefault(str(k), []).append(retrieval_metrics(dba(ew, k), labels, valid, expand=p['expand'])['macro']['P@5'])
+        res['variants'][v] = dict(width=int(f.shape[-1]), P5=out)
+    L = ['## `quality` ideas on the validation protocol (bench/presets.py), macro P@5, float features', '', f"Command: `{res['command']}`", '',
+         '| layers pooled | head input | ' + ' | '.join(f'seed {s}' for s in seeds) + ' | mean |', '|---|---|' + '---|' * (len(seeds) + 1)]
+    for v, o in res['variants'].items():
+        L.append(f"| {v}{' (the preset)' if v == 'last+stage6' else ''} | {o['width']:,} | " + ' | '.join(f'{s:.4f}' for s in o['P5']) + f" | **{np.mean(o['P5']):.4f}** |")
+    if res['post']:
+        L += ['', f"Post-processing on `last+stage6` (the preset: whitening {p['whiten']:g} + QE{p['expand']}), mean over the seeds:", '',
+              '| whitening shrinkage | ' + ' | '.join(f'QE{e}' if e else 'no expansion' for e in a.expands) + ' |', '|---|' + '---|' * len(a.expands)]
+        for sh in a.shrinks: L.append(f'| {sh:g} | ' + ' | '.join(f"{np.mean(res['post'][f'{sh:g}/{ex}']):.4f}" for ex in a.expands) + ' |')
+    if res['dba']:
+        L += ['', f"DBA on `last+stage6`'s embeddings after the preset's whitening {p['whiten']:g}, then QE{p['expand']} ({np.mean(res['variants']['last+stage6']['P5']):.4f} without), per seed and mean: "
+              + '; '.join(f"k {k}: " + ', '.join(f'{x:.4f}' for x in v) + f" (**{np.mean(v):.4f}**)" for k, v in res['dba'].items())]
+    txt = '\n'.join(L); out_f = ROOT/'bench'/'results'/'validation_ideas.json'
+    out_f.write_text(json.dumps(res, indent=1)); out_f.with_suffix('.txt').write_text(txt + '\n'); print(txt)
+
+if __name__ == '__main__': main()
