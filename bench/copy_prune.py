@@ -41,7 +41,7 @@ def kept(c, bits, rel):
     return ((c.pdq_bits >= 0) & (c.pdq_bits <= bits)) | (c.nn & (True if rel is None else c.rel <= rel))
 
 def costs(root, n=600, seed=0):
-    "Milliseconds per image (PDQ; SIFT with its decode) and per pair (matching and RANSAC, mirror tried), one thread."
+    "Milliseconds per image (PDQ; SIFT with its decode) and per pair (matching and RANSAC, mirror tried; pairs of the sample, not copies), one thread."
     fs = sorted(p for p in Path(root).rglob('*.jpg')); random.seed(seed); fs = random.sample(fs, n)
     t = time.perf_counter(); C.pdq_hashes(fs, 1); pdq = (time.perf_counter() - t) / n
     F = C.LocalFeatures(fs, 1); t = time.perf_counter(); [F.get(i) for i in range(n)]; sift = (time.perf_counter() - t) / n
@@ -83,5 +83,5 @@ if __name__ == '__main__':
                  f"{k['pairs']:,} of {k['of_pairs']:,} | {k['images']:,} of {k['of_images']:,} | {k['copies_dropped']} of {k['copies']} |")
     L += ['', f"PDQ candidates (within {C.PDQ_CANDIDATE_BITS} bits) among {cal_name}'s pairs: {res['caltech_pdq_pairs']:,}. "
           f"Cost on {m['images']} Caltech-101 images, one thread: PDQ {m['pdq_ms']} ms and SIFT (its decode included) {m['sift_ms']} ms an image, "
-          f"matching and RANSAC {m['pair_ms']} ms a pair (mirror tried)."]
+          f"matching and RANSAC {m['pair_ms']} ms a pair (pairs of those images drawn at random: no copies; mirror tried)."]
     txt = '\n'.join(L); (RESULTS/'copy_prune.txt').write_text(txt + '\n'); print(txt)
