@@ -274,7 +274,8 @@ class Stage6Body(nn.Module):
         return torch.cat([m.bn2(m.conv_head(m.blocks[-1](h))), h * a + b], 1)
 
 for _v in LITE_SIZES:
-    register_backbone(Backbone(f'efficientnet_lite{_v}{STAGE6}', 1280 + _STAGE6_WIDTH[_v], BACKBONES[f'efficientnet_lite{_v}'].spec,
+    _plain = BACKBONES[f'efficientnet_lite{_v}']   # its last map's width and its input spec, as registered above
+    register_backbone(Backbone(f'efficientnet_lite{_v}{STAGE6}', _plain.n_features + _STAGE6_WIDTH[_v], _plain.spec,
                                partial(efficientnet_lite, _v), lambda pretrained=True, v=_v: Stage6Body(efficientnet_lite(v, pretrained, 0, ''))))
 
 
