@@ -15,10 +15,10 @@ Each method ranks the same gallery for the same queries:
   similarities^3 are the start `y`, and the ranking is `f` solving `(I - alpha W) f = y` (conjugate gradient, 20 steps).
 The `ms/query` column is the extra time per query of that step alone, on one thread (NumPy), beside the base search.
 Writes bench/results/rerank.{json,txt}."""
-import argparse, json, os, time
-os.environ.setdefault('OMP_NUM_THREADS', '1')
+import argparse, json, time
 from pathlib import Path
 import numpy as np
+from threadpoolctl import threadpool_limits
 
 ROOT = Path(__file__).resolve().parent.parent
 KS = (1, 5, 10)
@@ -56,6 +56,13 @@ def diffusion(SQ, SG, k, alpha, gamma=3, start=10, steps=20):
         f, _ = cg(A, y, maxiter=steps); out[i] = np.argsort(-f, kind='stable')[:10]
     return out, (time.perf_counter() - t) / len(SQ) * 1e3
 
+def dba(G, k:int, p:float, S=None):
+    "Database-side augmentation of unit rows `G`: each replaced by the normalised sum of its `k` nearest rows (itself included), weighted by similarity^`p` (`S`: `G @ G.T`, if at hand)."
+    from image_similarity.postprocess import l2n
+    S = G @ G.T if S is None else S
+    nn = np.argsort(-S, 1, kind='stable')[:, :k]; w = np.maximum(np.take_along_axis(S, nn, 1), 0) ** p
+    return l2n((w[:, :, None] * G[nn]).sum(1))
+
 def run(model):
     from image_similarity.store import ModelDir
     from image_similarity.train import retrieval_metrics
@@ -74,8 +81,7 @@ def run(model):
         return np.argsort(-(Qe @ Gs.T), 1, kind='stable')[:, :10], ms
     if expand: add(f'QE{expand} (the preset)', *qe(Q, G))
     for k, p in ((2, 3), (3, 3), (5, 3), (5, 1)):
-        nn = np.argsort(-SG, 1, kind='stable')[:, :k]; w = np.maximum(np.take_along_axis(SG, nn, 1), 0) ** p
-        Gd = l2n((w[:, :, None] * G[nn]).sum(1))
+        Gd = dba(G, k, p, SG)
         add(f'DBA k {k}, p {p}', np.argsort(-(Q @ Gd.T), 1, kind='stable')[:, :10])
         if expand and k == 3: add(f'DBA k {k}, p {p} + QE{expand}', *qe(Q, Gd))
     for k in (10, 20):
@@ -87,7 +93,7 @@ def run(model):
 def main():
     ap = argparse.ArgumentParser(); ap.add_argument('--model', action='append', help='model directory (repeatable)')
     a = ap.parse_args(); models = a.model or [str(ROOT/'models/caltech101'), str(ROOT/'models/caltech101_fast')]
-    res = [run(m) for m in models]
+    with threadpool_limits(1): res = [run(m) for m in models]   # one thread: the ms / query column
     out = ROOT/'bench/results/rerank.json'; out.write_text(json.dumps(res, indent=1))
     lines = ['python bench/rerank.py ' + ' '.join(f'--model {Path(m).resolve().relative_to(ROOT) if Path(m).resolve().is_relative_to(ROOT) else m}' for m in models), '']
     for r in res:

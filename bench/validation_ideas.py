@@ -25,6 +25,7 @@ def main():
     ap.add_argument('--expands', nargs='+', type=int, default=[0, 5, 10, 20]); ap.add_argument('--dba', nargs='+', type=int, default=[3, 5])
     a = ap.parse_args()
     import torch, layers
+    from rerank import dba
     from image_similarity.data import caltech101, list_images, folder_label
     from image_similarity.train import train_head, _valid_mask, retrieval_metrics
     from image_similarity.export import split_head
@@ -36,23 +37,23 @@ def main():
     valid = _valid_mask(files, 0.2, 42); p = PRESETS['quality']; r = BuildSettings(preset='quality').resolve()
     seeds = [int(s) for s in a.seeds.split(',')]
     res = dict(command=' '.join(['python bench/validation_ideas.py'] + sys.argv[1:]), seeds=seeds, variants={}, post={}, dba={})
-    def dba(e, k, p=3):
-        "`e` with its training rows replaced by DBA over the training rows."
-        e = l2n(e); G = e[~valid]; S = G @ G.T; nn = np.argsort(-S, 1, kind='stable')[:, :k]
-        w = np.maximum(np.take_along_axis(S, nn, 1), 0) ** p; out = e.copy(); out[~valid] = l2n((w[:, :, None] * G[nn]).sum(1)); return out
+    def with_dba(e, k):
+        "`e` (unit rows) with its training rows replaced by DBA over the training rows (weights similarity^3)."
+        out = e.copy(); out[~valid] = dba(e[~valid], k, 3); return out
     for v in a.variants:
         f = np.ascontiguousarray(x[..., np.concatenate([cols[q] for q in v.split('+')])]); out = []
         for seed in seeds:
             head, _ = train_head(f, y, valid, len(classes), r.epochs, r.lr, seed=seed, label_smoothing=r.label_smoothing, quiet=True, loss=r.loss, views=1)
             to_emb, _ = split_head(head, pooled=True)
             with torch.no_grad(): e0 = to_emb(torch.from_numpy(f[:, 0])).numpy()
-            m = lambda sh, ex: retrieval_metrics(fit_whitening(e0[~valid], sh)(e0), labels, valid, expand=ex)['macro']['P@5']
-            out.append(m(p['whiten'], p['expand'])); print(v, seed, round(out[-1], 4), flush=True)
+            P5 = lambda e, ex: retrieval_metrics(e, labels, valid, expand=ex)['macro']['P@5']
+            ew = fit_whitening(e0[~valid], p['whiten'])(e0)   # the preset's post-processing
+            out.append(P5(ew, p['expand'])); print(v, seed, round(out[-1], 4), flush=True)
             if v == 'last+stage6':
                 for sh in a.shrinks:
-                    for ex in a.expands: res['post'].setdefault(f'{sh:g}/{ex}', []).append(m(sh, ex))
-                ew = fit_whitening(e0[~valid], p['whiten'])(e0)
-                for k in a.dba: res['dba'].setdefault(str(k), []).append(retrieval_metrics(dba(ew, k), labels, valid, expand=p['expand'])['macro']['P@5'])
+                    es = fit_whitening(e0[~valid], sh)(e0)
+                    for ex in a.expands: res['post'].setdefault(f'{sh:g}/{ex}', []).append(P5(es, ex))
+                for k in a.dba: res['dba'].setdefault(str(k), []).append(P5(with_dba(l2n(ew), k), p['expand']))
         res['variants'][v] = dict(width=int(f.shape[-1]), P5=out)
     L = ['## `quality` ideas on the validation protocol (bench/presets.py), macro P@5, float features', '', f"Command: `{res['command']}`", '',
          '| layers pooled | head input | ' + ' | '.join(f'seed {s}' for s in seeds) + ' | mean |', '|---|---|' + '---|' * (len(seeds) + 1)]
