@@ -11,7 +11,7 @@ from playwright.sync_api import sync_playwright
 DOCS = Path(__file__).resolve().parent.parent/'docs'
 API_SAMPLE = {'data': ['load_image', 'list_images', 'collection_path', 'scan_images', 'fetch_image', 'ImageSpec'], 'dls': ['get_dls'],
               'backbones': ['get_backbone', 'lukemelas_to_timm'], 'store': ['ModelDir', 'ModelDir.save', 'ModelDir.load'],
-              'lsh': ['LSHIndex', 'index_for'], 'lsh_vectors': ['as_vectors'], 'lsh_kernels': ['Stored'], 'lsh_adaptive': ['Plan', 'miss_radius'],
+              'lsh': ['LSHIndex', 'index_for'], 'lsh_vectors': ['as_vectors'], 'lsh_kernels': ['Stored'], 'lsh_adaptive': ['Plan', 'score_bound'],
               'lsh_cells': ['Cells'], 'lsh_format': ['write_index'], 'lshash_compat': ['LSHash'], 'embed': ['Embedder'], 'export': ['split_head'],
               'settings': ['BuildSettings'],
               'train': ['fast_train', 'build_learner'], 'pipeline': ['build'], 'search': ['ImageSearch', 'ImageSearch.embed', 'plot_grid'],

@@ -12,7 +12,7 @@ from .core import IndexFormatError, VectorError, atomic_write
 from .lsh_vectors import STORES, as_vectors, encode_vectors, decode_vectors, random_hyperplanes, pack_bits, hash_vectors
 from .jit import HAVE_NUMBA, njit, prange, load
 from .lsh_kernels import Stored, _search_np
-from .lsh_adaptive import Plan, miss_radius, default_pool, _MISS, _DEEP, _GAIN, _adaptive_np, _rounds_np
+from .lsh_adaptive import Plan, miss_z, default_pool, _MISS, _adaptive_np, _rounds_np
 from .lsh_cells import (Cells, CELLS_MIN, BLOCKED_MIN, CALIBRATION, default_cells, _sq_norms, _nearest_np, _kmeans, _cells_np,
                                         _blas_threads, _centre_order, _blocked, ReachCalibration, reach_for)
 if HAVE_NUMBA:
@@ -273,7 +273,7 @@ def _cells(self:LSHIndex):
         n, nc = self._n, len(self.centroids); cell = self._cell[:n]
         if n and (cell.min() < 0 or cell.max() >= nc): raise IndexFormatError(f"the index's cells are not all between 0 and {nc - 1}")
         order = np.argsort(cell, kind='stable'); off = np.zeros(nc + 1, np.int64); off[1:] = np.cumsum(np.bincount(cell, minlength=nc))
-        csr = self._csr = (n, Cells(np.ascontiguousarray(self._codes[:n][order]), order.astype(np.int64), off), _sq_norms(self.centroids))
+        csr = self._csr = (n, Cells(np.ascontiguousarray(self._codes[:n][order]).view(np.uint8), order.astype(np.int64), off), _sq_norms(self.centroids))
     return csr[1:]
 
 # %% ../nbs/05_lsh.ipynb #913e1cc4
@@ -310,7 +310,6 @@ def _check_search(self, k):
 
 _FIRST = 128   # the first round re-ranks max(2k, _FIRST) candidates; a query left short takes the plain scan of max(4k, _FIRST)
 _LOOK = 8      # through cells: the first look reads the nearest cells holding _LOOK x first codes
-_READ = 4      # through cells: one query reads at most _READ x pool codes (with 2, recall@10 one at a time on two of bench/lsh_generators.py's sets: 0.947 / 0.912, with 4: 1.000 / 0.957)
 _SMALL = 1_000_000   # backend 'auto': the NumPy reference serves searches until they have read this many (stored vectors x
 _served = [0]        # queries) in the process, unless the compiled kernel is loaded: the same answers, without numba's ~1 s first call
 
@@ -328,24 +327,23 @@ def _rows(self):
     return self._codes[:n], Stored(self._vecs[:n], self._scale[:n], self._sqn[:n], self.mean, self.metric == 'euclidean')
 
 @patch
-def _adaptive(self:LSHIndex, q, k, miss=_MISS, pool=None, first=None, threads=None, reach=None, blocked=None, deep=_DEEP):
+def _adaptive(self:LSHIndex, q, k, miss=_MISS, pool=None, first=None, threads=None, reach=None, blocked=None):
     "Adaptive search of prepared queries `q`: distances, storage rows and `[nq, 2]` (re-ranked, pooled) per query."
     n = self._n
     _ensure_cells(self)
     pool = min(n, int(pool or default_pool(n, 0 if self.centroids is None else len(self.centroids)))); first = min(n, int(first or max(2 * k, _FIRST)))
-    plan = Plan(k, first, max(first, pool // 2), miss_radius(self.n_bits, float(miss)), float(deep), pool)
+    plan = Plan(k, first, miss_z(float(miss)), np.asarray(self.thresholds, np.float32), pool)
     codes, st = _rows(self)
     if self.centroids is not None:
         if reach is None: reach = reach_for(self.reach_table, float(miss))    # the measured bound: a neighbour left out with chance miss
         elif not reach > 0: raise VectorError(f"reach={reach!r}: must be positive")
         cells, c2 = _cells(self); C = self.centroids
-        plan = plan._replace(look=min(pool, _LOOK * first), reach=float(reach), cap=_READ * pool)   # the first look, how far, the bound
+        plan = plan._replace(look=min(pool, _LOOK * first), reach=float(reach))   # the first look, and how far to read
         if blocked or (blocked is None and len(q) >= BLOCKED_MIN * len(C)):
             with _blas_threads(threads):   # a block of queries at a time bounds the memory of the centres' order
                 out = [_blocked(cells, st, plan, C, c2, q[i:i + 8192], self.backend == 'numba') for i in range(0, len(q), 8192)]
             return tuple(np.concatenate(a) for a in zip(*out))
-    qc = hash_vectors(q, self.planes, self.mean, self.thresholds)
-    projs = np.ascontiguousarray((q - self.mean) @ self.planes.T - self.thresholds, dtype=np.float32)
+    projs = np.ascontiguousarray((q - self.mean) @ self.planes.T - self.thresholds, dtype=np.float32)   # the asymmetric scores' weights
     par = self.backend == 'numba' and len(q) > 1 and threads != 1
     if par and threads: load().set_num_threads(threads)
     if self.centroids is not None:
@@ -353,11 +351,11 @@ def _adaptive(self:LSHIndex, q, k, miss=_MISS, pool=None, first=None, threads=No
         out = []
         for i in range(0, len(q), 1024):     # the centres' order for a block of queries at a time
             corder, gaps = _centre_order(q[i:i + 1024], C, c2)
-            out.append(fn(cells, st, plan, corder, gaps, qc[i:i + 1024], q[i:i + 1024], projs[i:i + 1024]))
+            out.append(fn(cells, st, plan, corder, gaps, q[i:i + 1024], projs[i:i + 1024]))
         return tuple(np.concatenate(a) for a in zip(*out))
     fn = (_adaptive_nb_par if par else _adaptive_nb) if self.backend == 'numba' else None
     if fn is None or not _compiled(self, fn, len(q)): fn = _adaptive_np
-    return fn(codes, st, plan, qc, q, projs)
+    return fn(codes, st, plan, hash_vectors(q, self.planes, self.mean, self.thresholds), q, projs)
 
 @patch
 def search(self:LSHIndex, queries, # `[nq, dim]` or one `[dim]` vector
@@ -368,7 +366,7 @@ def search(self:LSHIndex, queries, # `[nq, dim]` or one `[dim]` vector
             miss:float=_MISS, # Adaptive search: allowed chance of missing a vector as near as the k-th result
             reach:float|None=None, # Adaptive search with cells: read the cells whose centre is within reach x (k-th distance)² of the nearest centre's; `None`: measured, from `miss`
             blocked:bool|None=None, # With cells: take the queries a cell at a time, scoring whole cells (default: for at least `BLOCKED_MIN` queries per cell)
-            pool:int|None=None, # Adaptive search: codes one query gathers (default: `default_pool(n, n_cells)`); through cells, it reads at most four times as many
+            pool:int|None=None, # Adaptive search: codes one query gathers (default: `default_pool(n, n_cells)`); through cells, the codes of its first look (at most 8 x `first`)
            ):
     "`(distances, ids)` of the `k` nearest stored vectors, nearest first; 1-d for one query, `[nq, k]` for many."
     _check_search(self, k)

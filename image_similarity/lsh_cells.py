@@ -10,10 +10,10 @@ import numpy as np
 from .lsh_vectors import decode_vectors
 from .jit import HAVE_NUMBA, njit, prange, load
 from .lsh_kernels import Stored, _dist_np
-from .lsh_adaptive import Plan, Pool, _rounds_np
+from .lsh_adaptive import Plan, Pool, _rounds_np, _adc_np
 if HAVE_NUMBA:
     from image_similarity.lsh_kernels import _popcount, _f32, _code_dist, _code_dist4, _sqnorm, _dot, _dist, _push
-    from image_similarity.lsh_adaptive import _rounds, _put
+    from image_similarity.lsh_adaptive import _rounds, _score, _adc_table, _add, _new_pool
 
 # %% auto #0
 __all__ = ['CELLS_MIN', 'BLOCKED_MIN', 'CALIBRATION', 'REACH_GRID', 'default_cells', 'Cells', 'ReachCalibration', 'reach_for']
@@ -45,76 +45,88 @@ def _kmeans(x, k, iters=8, seed=0):
 
 class Cells(NamedTuple):
     "The stored codes grouped by cell, handed to the kernels as one object."
-    codes:np.ndarray # `[n, words]` uint64: the codes in cell order
+    codes:np.ndarray # `[n, bytes]` uint8: the codes in cell order, as bytes (the asymmetric score looks each up)
     rows:np.ndarray # `[n]` int64: the storage row of each
     off:np.ndarray # `[n_cells + 1]` int64: cell `c` is `off[c]:off[c + 1]`
 
-def _cells_np(cells:Cells, st:Stored, plan:Plan, corders, gapss, qcodes, qvecs, projs):
+def _cells_np(cells:Cells, st:Stored, plan:Plan, corders, gapss, qvecs, projs):
     "Reference of the search through cells: distances, rows and `[nq, 2]` (re-ranked, pooled)."
     ccodes, crow, coff = cells; k, first = plan.k, plan.first
-    nq = len(qcodes); D = np.empty((nq, k), np.float32); I = np.empty((nq, k), np.int64); stats = np.empty((nq, 2), np.int64)
+    nq = len(qvecs); D = np.empty((nq, k), np.float32); I = np.empty((nq, k), np.int64); stats = np.empty((nq, 2), np.int64)
     size = coff[1:] - coff[:-1]
     for qi in range(nq):
         corder, gaps, qv = corders[qi], gapss[qi], qvecs[qi]
         L = int(np.searchsorted(np.cumsum(size[corder]), plan.look)) + 1     # the nearest cells holding `look` codes
         L = min(L, len(corder))
         take = lambda L: np.concatenate([np.arange(coff[c], coff[c + 1]) for c in corder[:L]])
-        j = take(L); ds = np.bitwise_count(ccodes[j] ^ qcodes[qi]).sum(1, dtype=np.int64)
-        lim = np.inf
-        if len(j) >= k:
-            o = np.argsort(ds, kind='stable')[:min(first, len(j))]; r = crow[j[o]]
+        def kth_sq(L):                                   # the k-th squared distance among the `first` best-scored of the cells read
+            j = take(L)
+            if len(j) < k: return np.inf
+            o = np.argsort(-_adc_np(ccodes[j], projs[qi]), kind='stable')[:min(first, len(j))]; r = crow[j[o]]
             s = (decode_vectors(st.vecs[r], st.scale[r]) @ qv).astype(np.float32).astype(np.float64)
             d2 = np.maximum(st.sqn[r] - 2 * s + float(qv @ qv), 0) if st.euclid else np.maximum(2 - 2 * s, 0)
-            lim = plan.reach * np.partition(d2, k - 1)[k - 1]
-        m = len(j)
-        while L < len(corder) and gaps[L] <= lim and m + size[corder[L]] <= plan.cap: m += size[corder[L]]; L += 1
-        j = take(L); ds = np.bitwise_count(ccodes[j] ^ qcodes[qi]).sum(1, dtype=np.int64)
-        D[qi], I[qi], nr = _rounds_np(ccodes[j], crow[j], ds, st, plan, qv, projs[qi])
+            return np.partition(d2, k - 1)[k - 1]
+        lim = plan.reach * kth_sq(L); m = est = int(size[corder[:L]].sum())
+        while L < len(corder) and gaps[L] <= lim:
+            m += size[corder[L]]; L += 1
+            if m >= 2 * est: lim = min(lim, plan.reach * kth_sq(L)); est = m   # the pool doubled: a better k-th, a tighter bound
+        j = take(L)
+        D[qi], I[qi], nr = _rounds_np(ccodes[j], crow[j], st, plan, qv, projs[qi])
         stats[qi] = (nr, len(j))
     return D, I, stats
 
 # %% ../nbs/04e_lsh_cells.ipynb #1faac1cd
 if HAVE_NUMBA:
-    @njit(cache=True, nogil=True)
-    def _take(cells, c, q, pool, m):
-        "Append cell `c` to the pool at position `m` (rows, Hamming distances to `q`, codes); the new `m`."
-        ccodes, crow = cells.codes, cells.rows
-        if ccodes.shape[1] == 4:                              # 256-bit codes, the default: unrolled
-            q0, q1, q2, q3 = q[0], q[1], q[2], q[3]
-            for j in range(cells.off[c], cells.off[c + 1]): _put(pool, m, crow[j], _code_dist4(ccodes, j, q0, q1, q2, q3), ccodes, j); m += 1
-        else:
-            for j in range(cells.off[c], cells.off[c + 1]): _put(pool, m, crow[j], _code_dist(ccodes, j, q), ccodes, j); m += 1
+    @njit(cache=True, nogil=True, fastmath=True)
+    def _take(cells, c, pool, m, T):
+        "Append cell `c` to the pool at position `m`, each code scored by `T` (no Hamming distances: through cells the score ranks); the new `m`."
+        cb, crow = cells.codes, cells.rows; nb = T.shape[0]; lo, hi = cells.off[c], cells.off[c + 1]
+        acc = np.empty(16, np.float32); j0 = lo
+        while j0 + 16 <= hi:                                  # 16 codes at a time, byte by byte: the look-ups vectorise (gathers)
+            for i in range(16): acc[i] = 0
+            for b in range(nb):
+                for i in range(16): acc[i] += T[b, cb[j0 + i, b]]
+            for i in range(16): _add(pool, m, crow[j0 + i], -acc[i]); m += 1
+            j0 += 16
+        for j in range(j0, hi):                               # the rest one at a time
+            s = np.float32(0)
+            for b in range(nb): s += T[b, cb[j, b]]
+            _add(pool, m, crow[j], -s); m += 1
         return m
 
     @njit(cache=True, nogil=True, fastmath=True)
-    def _kth_sq(st, qv, pool, m, k, first):
-        "Squared distance (between unit vectors, for cosine) of the k-th nearest of the `first` Hamming-nearest pooled rows; inf if fewer than k."
-        if m < k: return np.inf
-        c = min(first, m); o = np.argsort(pool.ds[:m], kind='mergesort')[:c]
+    def _kth_sq(st, qv, pool, k):
+        "Squared distance (between unit vectors, for cosine) of the k-th nearest of the pool's best-scored rows (its heap); inf if fewer than k."
+        c = pool.bn[0]
+        if c < k: return np.inf
         qq = _sqnorm(qv); d = np.empty(c, np.float64)
-        for i in range(c):
-            r = pool.rows[o[i]]; s = np.float32(_dot(st, r, qv))
-            d[i] = max(np.float64(st.sqn[r]) - 2.0 * s + qq, 0.0) if st.euclid else max(2.0 - 2.0 * s, 0.0)
+        for j in range(c):
+            r = pool.rows[pool.bp[j]]; s = np.float32(_dot(st, r, qv))
+            d[j] = max(np.float64(st.sqn[r]) - 2.0 * s + qq, 0.0) if st.euclid else max(2.0 - 2.0 * s, 0.0)
         return np.partition(d, k - 1)[k - 1]
 
     @njit(cache=True, nogil=True)
-    def _cells_pool(cells, corder, gaps, q, st, plan, qv, pool):
-        "Fill the pool of one query from the nearest cells (a first look of `plan.look` codes, then every cell within `plan.reach`); its size."
+    def _cells_pool(cells, corder, gaps, st, plan, qv, pool, T):
+        "Fill the pool of one query from the nearest cells (a first look of `plan.look` codes, then every cell within `plan.reach`): its size and the pool (a larger one when the cells need it)."
         nc = len(corder); m = 0; L = 0; off = cells.off
-        while L < nc and m < plan.look: m = _take(cells, corder[L], q, pool, m); L += 1
-        lim = plan.reach * _kth_sq(st, qv, pool, m, plan.k, plan.first)
-        while L < nc and gaps[L] <= lim:
-            c = corder[L]
-            if m + off[c + 1] - off[c] > plan.cap: break
-            m = _take(cells, c, q, pool, m); L += 1
-        return m
+        while L < nc and m < plan.look: m = _take(cells, corder[L], pool, m, T); L += 1
+        lim = plan.reach * _kth_sq(st, qv, pool, plan.k); est = m
+        while L < nc and gaps[L] <= lim:                          # no cap: the bound decides, and the pool grows to hold what it admits
+            c = corder[L]; need = m + off[c + 1] - off[c]
+            if need > len(pool.rows):
+                sz = max(need, 2 * len(pool.rows))
+                big = Pool(np.empty(sz, np.int64), np.empty(sz, np.float32), pool.bs, pool.bp, pool.bn)
+                big.rows[:m] = pool.rows[:m]; big.sc[:m] = pool.sc[:m]; pool = big
+            m = _take(cells, c, pool, m, T); L += 1
+            if m >= 2 * est: lim = min(lim, plan.reach * _kth_sq(st, qv, pool, plan.k)); est = m   # a better k-th, a tighter bound
+        return m, pool
 
-    def _cells_kernel(cells, st, plan, corders, gapss, qcodes, qvecs, projs):
-        nq = len(qcodes); k = plan.k; space = plan.cap + int((cells.off[1:] - cells.off[:-1]).max())
+    def _cells_kernel(cells, st, plan, corders, gapss, qvecs, projs):
+        nq = len(qvecs); k = plan.k; space = 2 * plan.look + int((cells.off[1:] - cells.off[:-1]).max())
         D = np.empty((nq, k), np.float32); I = np.empty((nq, k), np.int64); stats = np.empty((nq, 2), np.int64)
         for qi in prange(nq):
-            pool = Pool(np.empty(space, np.int64), np.empty(space, np.int32), np.empty((space, cells.codes.shape[1]), np.uint64))
-            m = _cells_pool(cells, corders[qi], gapss[qi], qcodes[qi], st, plan, qvecs[qi], pool)
+            pool = _new_pool(space, plan.first)
+            m, pool = _cells_pool(cells, corders[qi], gapss[qi], st, plan, qvecs[qi], pool, _adc_table(projs[qi]))
             bd, bi, nr = _rounds(st, plan, pool, m, qvecs[qi], projs[qi])
             D[qi] = bd; I[qi] = bi; stats[qi, 0] = nr; stats[qi, 1] = m
         return D, I, stats
@@ -184,7 +196,7 @@ def _blocked(cells:Cells, st:Stored, plan:Plan, C, c2, q, compiled=True):
     L0 = np.minimum((cs < plan.look).sum(1) + 1, nc)                  # the first look: the nearest cells holding `look` vectors
     score(np.zeros(nq, np.int64), L0)
     lim = plan.reach * (np.square(D[:, -1].astype(np.float64)) if euclid else 2 * D[:, -1].astype(np.float64))
-    L1 = np.maximum(L0, np.minimum((gaps <= lim[:, None]).sum(1), (cs <= plan.cap).sum(1)))
+    L1 = np.maximum(L0, (gaps <= lim[:, None]).sum(1))
     score(L0, L1)
     n_read = cs[np.arange(nq), L1 - 1]
     return D, I, np.stack([n_read, n_read], 1)
@@ -249,7 +261,7 @@ class ReachCalibration:
     def table(self, C:np.ndarray, # `[n_cells, dim]` the centres
               grid:int=REACH_GRID, # Quantiles kept
              ) -> np.ndarray:
-        "`[grid]` float32: quantiles `1/grid, 2/grid, ..., 1` of the ratio (gap of a neighbour's cell) / (k-th distance)², both searches pooled."
+        "`[grid]` float32: quantiles `1/grid, 2/grid, ..., 1` of the ratio (gap of a neighbour's cell) / (k-th distance)², the larger of the two searches' at each."
         d2c = _sq_norms(C)[None] - 2 * (self.Q @ C.T).astype(np.float64) + self.qq[:, None]
         out = []
         for j in (0, 1):
@@ -257,9 +269,9 @@ class ReachCalibration:
             if j: dc[np.arange(len(dc)), self.qcell] = np.inf          # the novel search's own cell is not there
             kth = self.d[j][:, -1].astype(np.float64); ok = np.isfinite(kth) & (kth > 1e-12) & (self.c[j] >= 0).all(1)
             gap = np.take_along_axis(dc, np.maximum(self.c[j], 0), 1) - dc.min(1, keepdims=True)
-            out.append((np.maximum(gap, 0) / np.where(ok, kth, 1)[:, None])[ok].ravel())
-        r = np.concatenate(out)
-        return (np.quantile(r, (np.arange(grid) + 1) / grid) if len(r) else np.zeros(grid)).astype(np.float32)
+            r = (np.maximum(gap, 0) / np.where(ok, kth, 1)[:, None])[ok].ravel()
+            if len(r): out.append(np.quantile(r, (np.arange(grid) + 1) / grid))
+        return (np.max(out, 0) if out else np.zeros(grid)).astype(np.float32)   # a bound for both kinds of query, not for their mixture
 
 def reach_for(table:np.ndarray, # `reach_table` of an index (`ReachCalibration.table`)
               miss:float, # Allowed chance of leaving a neighbour in an unread cell
