@@ -12,7 +12,7 @@ from .lsh_vectors import decode_vectors
 from .jit import HAVE_NUMBA, njit, prange, load
 from .lsh_kernels import Stored, _dist_np
 if HAVE_NUMBA:
-    from image_similarity.lsh_kernels import _popcount, _f32, _code_dist, _code_dist4, _sqnorm, _dot, _dist, _push
+    from image_similarity.lsh_kernels import _f32, _code_dist, _code_dist4, _sqnorm, _dot, _dist, _push
 
 # %% auto #0
 __all__ = ['miss_z', 'default_pool', 'Plan', 'score_bound', 'Pool']
@@ -244,7 +244,7 @@ if HAVE_NUMBA:
         done = np.zeros(m, np.bool_); dd = np.full(m, np.inf, np.float32)
         nb = pool.bn[0]; idx = pool.bp[:nb].copy(); sc = pool.bs[:nb].copy()   # the first round: the `first` best scores, kept while pooling
         nr = _rerank_best(st, rows, idx, sc, nb, nb, done, dd, bd, bi, qv, qq)
-        idx = np.arange(m); sc = score[:m].copy(); ne = m
+        idx = np.arange(m); sc = np.empty(m, np.float32); ne = m     # (the filter below fills `sc` from `score`)
         while bi[k - 1] >= 0:                                     # then: what scores above the bound at the k-th result's angle
             r = bi[k - 1]; dot = 0.0; nn = 0.0
             for jj in range(dim):

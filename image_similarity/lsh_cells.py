@@ -12,8 +12,8 @@ from .jit import HAVE_NUMBA, njit, prange, load
 from .lsh_kernels import Stored, _dist_np
 from .lsh_adaptive import Plan, Pool, _rounds_np, _adc_np
 if HAVE_NUMBA:
-    from image_similarity.lsh_kernels import _popcount, _f32, _code_dist, _code_dist4, _sqnorm, _dot, _dist, _push
-    from image_similarity.lsh_adaptive import _rounds, _score, _adc_table, _add, _new_pool
+    from image_similarity.lsh_kernels import _f32, _sqnorm, _dot, _dist, _push
+    from image_similarity.lsh_adaptive import _rounds, _adc_table, _add, _new_pool
 
 # %% auto #0
 __all__ = ['CELLS_MIN', 'BLOCKED_MIN', 'CALIBRATION', 'REACH_GRID', 'default_cells', 'Cells', 'ReachCalibration', 'reach_for']
