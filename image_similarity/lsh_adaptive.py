@@ -116,12 +116,16 @@ class Pool(NamedTuple):
     bs:np.ndarray # `[first]` float32: the best scores so far, a max-heap (the worst kept on top)
     bp:np.ndarray # `[first]` int64: their positions in the pool
     bn:np.ndarray # `[1]` int64: how many the heap holds
+    kp:np.ndarray # `[first]` int64: pool positions whose dot product with the query is known (the last k-th estimate through cells) ...
+    kd:np.ndarray # `[first]` float32: ... and those dot products, which the first round takes instead of reading the rows again
+    kn:np.ndarray # `[1]` int64: how many are known
 
 if HAVE_NUMBA:
     @njit(cache=True, nogil=True)
     def _new_pool(space, first):
         "An empty `Pool` with room for `space` codes and a heap of the `first` best."
-        return Pool(np.empty(space, np.int64), np.empty(space, np.float32), np.empty(first, np.float32), np.empty(first, np.int64), np.zeros(1, np.int64))
+        return Pool(np.empty(space, np.int64), np.empty(space, np.float32), np.empty(first, np.float32), np.empty(first, np.int64), np.zeros(1, np.int64),
+                    np.empty(first, np.int64), np.empty(first, np.float32), np.zeros(1, np.int64))
 
     @njit(cache=True, nogil=True)
     def _sample_radius(codes, q, want):
@@ -217,8 +221,8 @@ if HAVE_NUMBA:
         return mu - z * math.sqrt(var)
 
     @njit(cache=True, nogil=True, fastmath=True)
-    def _rerank_best(st, rows, idx, sc, ne, c, done, dd, bd, bi, qv, qq):
-        "Re-rank exactly the pool entries `idx[:ne]` with the `c` best scores `sc[:ne]` (ties: the earlier entry) into the top-k `bd, bi`; how many."
+    def _rerank_best(st, rows, idx, sc, ne, c, done, dd, pre, bd, bi, qv, qq):
+        "Re-rank exactly the pool entries `idx[:ne]` with the `c` best scores `sc[:ne]` (ties: the earlier entry) into the top-k `bd, bi` (`pre`: entries whose `dd` is known already); how many."
         cut = np.float32(np.inf)
         if c < ne: cut = np.partition(sc[:ne].copy(), c - 1)[c - 1]
         ties = c; nr = 0
@@ -229,7 +233,7 @@ if HAVE_NUMBA:
                 if ties <= 0: continue
                 ties -= 1
             i = idx[j]; done[i] = True; nr += 1; r = rows[i]
-            dd[i] = _dist(st, r, _dot(st, r, qv), qq)
+            if not pre[i]: dd[i] = _dist(st, r, _dot(st, r, qv), qq)
             _push(bd, bi, dd[i], r)
         return nr
 
@@ -241,9 +245,11 @@ if HAVE_NUMBA:
         qq = _sqnorm(qv); qcc = 0.0
         for j in range(dim): qcc += (qv[j] - mean[j]) ** 2
         bd = np.full(k, np.inf, np.float32); bi = np.full(k, -1, np.int64)
-        done = np.zeros(m, np.bool_); dd = np.full(m, np.inf, np.float32)
+        done = np.zeros(m, np.bool_); dd = np.full(m, np.inf, np.float32); pre = np.zeros(m, np.bool_)
+        for j in range(pool.kn[0]):                               # dot products the pooling computed already
+            p = pool.kp[j]; dd[p] = _dist(st, rows[p], pool.kd[j], qq); pre[p] = True
         nb = pool.bn[0]; idx = pool.bp[:nb].copy(); sc = pool.bs[:nb].copy()   # the first round: the `first` best scores, kept while pooling
-        nr = _rerank_best(st, rows, idx, sc, nb, nb, done, dd, bd, bi, qv, qq)
+        nr = _rerank_best(st, rows, idx, sc, nb, nb, done, dd, pre, bd, bi, qv, qq)
         idx = np.arange(m); sc = np.empty(m, np.float32); ne = m     # (the filter below fills `sc` from `score`)
         while bi[k - 1] >= 0:                                     # then: what scores above the bound at the k-th result's angle
             r = bi[k - 1]; dot = 0.0; nn = 0.0
@@ -257,7 +263,7 @@ if HAVE_NUMBA:
                 if not done[i] and score[i] <= lim: idx[j2] = i; sc[j2] = score[i]; j2 += 1
             ne = j2
             if ne == 0: break
-            nr += _rerank_best(st, rows, idx, sc, ne, max(first, ne // 2), done, dd, bd, bi, qv, qq)
+            nr += _rerank_best(st, rows, idx, sc, ne, max(first, ne // 2), done, dd, pre, bd, bi, qv, qq)
         return bd, bi, nr
 
     @njit(cache=True, nogil=True)

@@ -16,7 +16,8 @@ if HAVE_NUMBA:
     from image_similarity.lsh_adaptive import _rounds, _adc_table, _add, _new_pool
 
 # %% auto #0
-__all__ = ['CELLS_MIN', 'BLOCKED_MIN', 'CALIBRATION', 'REACH_GRID', 'default_cells', 'Cells', 'ReachCalibration', 'reach_for']
+__all__ = ['CELLS_MIN', 'BLOCKED_MIN', 'CALIBRATION', 'REACH_GRID', 'default_cells', 'Cells', 'permute_rows', 'ReachCalibration',
+           'reach_for']
 
 # %% ../nbs/04e_lsh_cells.ipynb #82970f34
 CELLS_MIN = 500_000   # an index this large gets a partition at its first search (unless n_cells=0); see the benchmark
@@ -46,12 +47,12 @@ def _kmeans(x, k, iters=8, seed=0):
 class Cells(NamedTuple):
     "The stored codes grouped by cell, handed to the kernels as one object."
     codes:np.ndarray # `[n, bytes]` uint8: the codes in cell order, as bytes (the asymmetric score looks each up)
-    rows:np.ndarray # `[n]` int64: the storage row of each
+    rows:np.ndarray # `[n]` int64: the storage row of each (after `partition`, rows are stored cell by cell: mostly `0, 1, 2, ...`)
     off:np.ndarray # `[n_cells + 1]` int64: cell `c` is `off[c]:off[c + 1]`
 
-def _cells_np(cells:Cells, st:Stored, plan:Plan, corders, gapss, qvecs, projs):
-    "Reference of the search through cells: distances, rows and `[nq, 2]` (re-ranked, pooled)."
-    ccodes, crow, coff = cells; k, first = plan.k, plan.first
+def _cells_np(cells:Cells, st:Stored, plan:Plan, d2s, qvecs, projs):
+    "Reference of the search through cells (`d2s`: `_centre_d2` of the queries): distances, rows and `[nq, 2]` (re-ranked, pooled)."
+    ccodes, crow, coff = cells; k, first = plan.k, plan.first; corders, gapss = _centre_order(d2s)
     nq = len(qvecs); D = np.empty((nq, k), np.float32); I = np.empty((nq, k), np.int64); stats = np.empty((nq, 2), np.int64)
     size = coff[1:] - coff[:-1]
     for qi in range(nq):
@@ -96,37 +97,59 @@ if HAVE_NUMBA:
 
     @njit(cache=True, nogil=True, fastmath=True)
     def _kth_sq(st, qv, pool, k):
-        "Squared distance (between unit vectors, for cosine) of the k-th nearest of the pool's best-scored rows (its heap); inf if fewer than k."
+        "Squared distance (between unit vectors, for cosine) of the k-th nearest of the pool's best-scored rows (its heap); inf if fewer than k. The dot products are kept in the pool (`kp, kd`)."
         c = pool.bn[0]
         if c < k: return np.inf
         qq = _sqnorm(qv); d = np.empty(c, np.float64)
         for j in range(c):
-            r = pool.rows[pool.bp[j]]; s = np.float32(_dot(st, r, qv))
+            p = pool.bp[j]; r = pool.rows[p]; s = np.float32(_dot(st, r, qv)); pool.kp[j] = p; pool.kd[j] = s
             d[j] = max(np.float64(st.sqn[r]) - 2.0 * s + qq, 0.0) if st.euclid else max(2.0 - 2.0 * s, 0.0)
+        pool.kn[0] = c
         return np.partition(d, k - 1)[k - 1]
 
+    @njit(cache=True, nogil=True, inline='always')
+    def _before(d, a, b):
+        "Does centre `a` come before centre `b` (nearer; ties: the lower index, as a stable sort)?"
+        return d[a] < d[b] or (d[a] == d[b] and a < b)
+
     @njit(cache=True, nogil=True)
-    def _cells_pool(cells, corder, gaps, st, plan, qv, pool, T):
+    def _sift(d, h, i, n):
+        "Restore the min-heap `h[:n]` of centres (ordered by `_before`) below position `i`."
+        x = h[i]
+        while True:
+            c = 2 * i + 1
+            if c >= n: break
+            if c + 1 < n and _before(d, h[c + 1], h[c]): c += 1
+            if not _before(d, h[c], x): break
+            h[i] = h[c]; i = c
+        h[i] = x
+
+    @njit(cache=True, nogil=True)
+    def _cells_pool(cells, d2, st, plan, qv, pool, T):
         "Fill the pool of one query from the nearest cells (a first look of `plan.look` codes, then every cell within `plan.reach`): its size and the pool (a larger one when the cells need it)."
-        nc = len(corder); m = 0; L = 0; off = cells.off
-        while L < nc and m < plan.look: m = _take(cells, corder[L], pool, m, T); L += 1
+        nc = len(d2); m = 0; off = cells.off
+        h = np.arange(nc); n = nc                                 # the centres in a heap: sorted only as far as the query reads
+        for i in range(nc // 2 - 1, -1, -1): _sift(d2, h, i, n)
+        base = d2[h[0]]
+        while n > 0 and m < plan.look:
+            c = h[0]; n -= 1; h[0] = h[n]; _sift(d2, h, 0, n); m = _take(cells, c, pool, m, T)
         lim = plan.reach * _kth_sq(st, qv, pool, plan.k); est = m
-        while L < nc and gaps[L] <= lim:                          # no cap: the bound decides, and the pool grows to hold what it admits
-            c = corder[L]; need = m + off[c + 1] - off[c]
+        while n > 0 and d2[h[0]] - base <= lim:                    # no cap: the bound decides, and the pool grows to hold what it admits
+            c = h[0]; n -= 1; h[0] = h[n]; _sift(d2, h, 0, n); need = m + off[c + 1] - off[c]
             if need > len(pool.rows):
                 sz = max(need, 2 * len(pool.rows))
-                big = Pool(np.empty(sz, np.int64), np.empty(sz, np.float32), pool.bs, pool.bp, pool.bn)
+                big = Pool(np.empty(sz, np.int64), np.empty(sz, np.float32), pool.bs, pool.bp, pool.bn, pool.kp, pool.kd, pool.kn)
                 big.rows[:m] = pool.rows[:m]; big.sc[:m] = pool.sc[:m]; pool = big
-            m = _take(cells, c, pool, m, T); L += 1
+            m = _take(cells, c, pool, m, T)
             if m >= 2 * est: lim = min(lim, plan.reach * _kth_sq(st, qv, pool, plan.k)); est = m   # a better k-th, a tighter bound
         return m, pool
 
-    def _cells_kernel(cells, st, plan, corders, gapss, qvecs, projs):
+    def _cells_kernel(cells, st, plan, d2s, qvecs, projs):
         nq = len(qvecs); k = plan.k; space = 2 * plan.look + int((cells.off[1:] - cells.off[:-1]).max())
         D = np.empty((nq, k), np.float32); I = np.empty((nq, k), np.int64); stats = np.empty((nq, 2), np.int64)
         for qi in prange(nq):
             pool = _new_pool(space, plan.first)
-            m, pool = _cells_pool(cells, corders[qi], gapss[qi], st, plan, qvecs[qi], pool, _adc_table(projs[qi]))
+            m, pool = _cells_pool(cells, d2s[qi], st, plan, qvecs[qi], pool, _adc_table(projs[qi]))
             bd, bi, nr = _rounds(st, plan, pool, m, qvecs[qi], projs[qi])
             D[qi] = bd; I[qi] = bi; stats[qi, 0] = nr; stats[qi, 1] = m
         return D, I, stats
@@ -162,9 +185,12 @@ if HAVE_NUMBA:
             ri = r[i]; sc = st.scale[ri]
             for j in range(st.vecs.shape[1]): out[i, j] = _f32(st.vecs[ri, j]) * sc
 
-def _centre_order(q, C, c2):
-    "For each query: the centres nearest first, and their squared distances less the nearest one's (`c2`: the centres' squared norms)."
-    d2 = c2 - 2 * (q @ C.T).astype(np.float64)
+def _centre_d2(q, C, c2):
+    "`[nq, n_cells]` float64: each query's squared distance from each centre, less its own squared norm (`c2`: the centres' squared norms). What orders the cells."
+    return c2 - 2 * (q @ C.T).astype(np.float64)
+
+def _centre_order(d2):
+    "For each query (a row of `_centre_d2`): the centres nearest first (ties: the lower index), and their squared distances less the nearest one's."
     corder = np.argsort(d2, axis=1, kind='stable'); gaps = np.take_along_axis(d2, corder, 1); gaps -= gaps[:, :1]
     return corder, gaps
 
@@ -172,7 +198,7 @@ def _blocked(cells:Cells, st:Stored, plan:Plan, C, c2, q, compiled=True):
     "Search of the queries `q` through the cells, a cell at a time (exact within the cells read): distances, rows and `[nq, 2]` (scored, scored)."
     off, crow, k, euclid = cells.off, cells.rows, plan.k, st.euclid
     nq, nc = len(q), len(C); size = np.diff(off); qq = np.einsum('ij,ij->i', q, q)
-    corder, gaps = _centre_order(q, C, c2); cs = np.cumsum(size[corder], 1)
+    corder, gaps = _centre_order(_centre_d2(q, C, c2)); cs = np.cumsum(size[corder], 1)
     D = np.full((nq, k), np.inf, np.float32); I = np.full((nq, k), -1, np.int64); buf = np.empty((size.max(), q.shape[1]), np.float32)
     def score(lo, hi):                       # each query i reads its cells corder[i, lo[i]:hi[i]]; its k best merged into D, I
         cnt = hi - lo; qa = np.repeat(np.arange(nq), cnt)
@@ -200,6 +226,33 @@ def _blocked(cells:Cells, st:Stored, plan:Plan, C, c2, q, compiled=True):
     score(L0, L1)
     n_read = cs[np.arange(nq), L1 - 1]
     return D, I, np.stack([n_read, n_read], 1)
+
+# %% ../nbs/04e_lsh_cells.ipynb #3c5d9f1e
+if HAVE_NUMBA:
+    @njit(cache=True, nogil=True)
+    def _permute_nb(a, order):
+        "`a[:] = a[order]` in place for the rows of `a` (`[n, row bytes]` uint8): each cycle of `order` followed once, one row of scratch."
+        n = len(order); seen = np.zeros(n, np.bool_); tmp = np.empty(a.shape[1], a.dtype)
+        for s in range(n):
+            if seen[s]: continue
+            seen[s] = True
+            if order[s] == s: continue
+            tmp[:] = a[s]; i = s
+            while True:                                       # row i takes row order[i], until the cycle comes back to s
+                j = order[i]
+                if j == s: a[i] = tmp; break
+                a[i] = a[j]; seen[j] = True; i = j
+
+def permute_rows(a:np.ndarray, # C-contiguous, with at least `len(order)` rows (any dtype, 1-d or 2-d)
+                 order:np.ndarray, # A permutation of `0 .. len(order) - 1`
+                 compiled:bool=True, # In place with numba (one row of scratch memory); else a NumPy copy
+                ):
+    "Put the first `len(order)` rows of `a` in the order `order` (`a[:n] = a[:n][order]`), in place."
+    n = len(order)
+    if not n: return
+    if HAVE_NUMBA and compiled: _permute_nb(a[:n].reshape(n, -1).view(np.uint8), np.asarray(order, np.int64))
+    else: a[:n] = a[:n][order]
+
 
 # %% ../nbs/04e_lsh_cells.ipynb #bc3911e3
 CALIBRATION = 256   # stored vectors that measure the cells' reach (a seeded sample), each searched exactly twice
