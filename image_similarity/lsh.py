@@ -246,9 +246,12 @@ def _ensure_reach(self:LSHIndex):
 def partition(self:LSHIndex, n_cells:int|None=None, # Cells; default: the index's `n_cells`, else `default_cells(len(self))`; 0: remove the partition
               iters:int=8, # k-means iterations
              ) -> LSHIndex:
-    "Fit the cells (k-means on a seeded sample of 32 vectors per cell), assign every stored vector to one and store the rows cell by cell. Returns `self`."
+    "Fit the cells (k-means on a seeded sample of 32 vectors per cell), assign every stored vector to one and store the rows cell by cell (a memory-mapped index is read into memory first; its file stays as it is). Returns `self`."
     with self._lock:
         n = self._n; nc = self.n_cells if n_cells is None else n_cells
+        if self._mapped:                                  # the mapped arrays are read-only: the rows move into memory, as when one is added
+            for a in _ROWS: setattr(self, a, np.array(getattr(self, a)[:n]))
+            self._mapped = None
         nc = default_cells(n) if nc is None else int(nc)
         if nc < 0: raise VectorError(f"n_cells={n_cells!r}: must be >= 0")
         self._csr = None
