@@ -249,6 +249,7 @@ def permute_rows(a:np.ndarray, # C-contiguous, with at least `len(order)` rows (
                 ):
     "Put the first `len(order)` rows of `a` in the order `order` (`a[:n] = a[:n][order]`), in place."
     n = len(order)
+    if not a.flags.c_contiguous: raise ValueError(f"permute_rows: the array ({a.dtype}, shape {a.shape}) must be C-contiguous (a view would permute a copy)")
     if not n: return
     if HAVE_NUMBA and compiled: _permute_nb(a[:n].reshape(n, -1).view(np.uint8), np.asarray(order, np.int64))
     else: a[:n] = a[:n][order]
