@@ -29,14 +29,15 @@ def ids(a):
     "A single search's ids as one row (hnswlib and faiss answer `[1, k]`, ours `[k]`)."
     return np.asarray(a).reshape(-1)
 
-def timed(single, batch, Q, n_single, reps=3):
-    "(single q/s: median of `reps` passes over the first `n_single` queries, their answers, batch q/s, batch answers)."
-    single(Q[0]); qs = []
+def timed(single, batch, Q, n_single, reps=3, batch_reps=1):
+    "(single q/s: median of `reps` passes over the first `n_single` queries, their answers, batch q/s: median of `batch_reps` calls, batch answers)."
+    single(Q[0]); qs, bq = [], []
     for _ in range(reps):
         t = time.perf_counter(); I1 = [single(q) for q in Q[:n_single]]
         qs.append(n_single / (time.perf_counter() - t))
-    t = time.perf_counter(); I = batch(Q); bq = len(Q) / (time.perf_counter() - t)
-    return float(np.median(qs)), np.stack([ids(a) for a in I1]), bq, I
+    for _ in range(batch_reps):
+        t = time.perf_counter(); I = batch(Q); bq.append(len(Q) / (time.perf_counter() - t))
+    return float(np.median(qs)), np.stack([ids(a) for a in I1]), float(np.median(bq)), I
 
 def measure(row, single, batch, sets, n_single, prep=lambda Q: Q):
     "`row` with, for each query set, the single-query and batch rates and recalls of `single(q)` and `batch(Q)` (answers as rows); printed."

@@ -18,19 +18,15 @@ from threadpoolctl import threadpool_limits
 HERE = Path(__file__).resolve().parent; sys.path.insert(0, str(HERE)); sys.path.insert(0, str(HERE.parent))
 from lsh_data import exact
 from lsh import recall
-from lsh_generators import make, ids, K
+from lsh_generators import make, timed, K
 
 
 def measure(ix, sets, n_single, reps=5):
-    "Single and batch queries/s and recall@10 of `ix` at its defaults, for each query kind."
+    "Single and batch queries/s (medians of `reps`) and recall@10 of `ix` at its defaults, for each query kind."
     out = {}
     for kind, (Q, G) in sets.items():
-        ix.search(Q[0], K); qs, bq = [], []
-        for _ in range(reps):
-            t = time.perf_counter(); I1 = np.stack([ids(ix.search(q, K)[1]) for q in Q[:n_single]]); qs.append(n_single / (time.perf_counter() - t))
-        for _ in range(reps):
-            t = time.perf_counter(); I = ix.search(Q, K, threads=1)[1]; bq.append(len(Q) / (time.perf_counter() - t))
-        out[kind] = dict(qps=float(np.median(qs)), recall_single=recall(I1, G[:n_single], K), batch_qps=float(np.median(bq)), recall_batch=recall(I, G, K))
+        s, I1, b, I = timed(lambda q: ix.search(q, K)[1], lambda Q: ix.search(Q, K, threads=1)[1], Q, n_single, reps, reps)
+        out[kind] = dict(qps=s, recall_single=recall(I1, G[:n_single], K), batch_qps=b, recall_batch=recall(I, G, K))
     return out
 
 def table(res):

@@ -270,7 +270,7 @@ def _group_rows(self:LSHIndex):
     n = self._n; order = np.argsort(self._cell[:n], kind='stable')
     if (order == np.arange(n)).all(): return
     for a in _ROWS: permute_rows(getattr(self, a), order, self.backend == 'numba' and n >= CELLS_MIN)
-    self._csr = None                                  # the cells' copy of the codes follows the new rows
+    self._csr = None                                  # the cells' view of the codes follows the new rows
 
 def _ensure_cells(self:LSHIndex):
     "Fit the cells of an index of `CELLS_MIN` or more vectors that has none, unless `n_cells=0` or memory-mapped (a mapped file stays as it is); measure the reach of cells that lack it."
@@ -278,13 +278,14 @@ def _ensure_cells(self:LSHIndex):
     _ensure_reach(self)
 
 def _cells(self:LSHIndex):
-    "`(Cells, |centre|²)`: the stored rows grouped by cell and their codes in that order, made when first needed."
+    "`(Cells, |centre|²)`: the stored rows grouped by cell and their codes in that order (the stored codes themselves when the rows are stored cell by cell, as `partition` leaves them; else a copy), made when first needed."
     csr = self._csr
     if csr is None or csr[0] != self._n:
         n, nc = self._n, len(self.centroids); cell = self._cell[:n]
         if n and (cell.min() < 0 or cell.max() >= nc): raise IndexFormatError(f"the index's cells are not all between 0 and {nc - 1}")
         order = np.argsort(cell, kind='stable'); off = np.zeros(nc + 1, np.int64); off[1:] = np.cumsum(np.bincount(cell, minlength=nc))
-        csr = self._csr = (n, Cells(np.ascontiguousarray(self._codes[:n][order]).view(np.uint8), order.astype(np.int64), off), _sq_norms(self.centroids))
+        codes = self._codes[:n] if (order == np.arange(n)).all() else np.ascontiguousarray(self._codes[:n][order])
+        csr = self._csr = (n, Cells(codes.view(np.uint8), order.astype(np.int64), off), _sq_norms(self.centroids))
     return csr[1:]
 
 # %% ../nbs/05_lsh.ipynb #913e1cc4

@@ -125,6 +125,12 @@ if HAVE_NUMBA:
         h[i] = x
 
     @njit(cache=True, nogil=True)
+    def _pop(d, h, n):
+        "The nearest centre of the heap `h[:n]`, taken out (the heap is then `h[:n - 1]`)."
+        c = h[0]; h[0] = h[n - 1]; _sift(d, h, 0, n - 1)
+        return c
+
+    @njit(cache=True, nogil=True)
     def _cells_pool(cells, d2, st, plan, qv, pool, T):
         "Fill the pool of one query from the nearest cells (a first look of `plan.look` codes, then every cell within `plan.reach`): its size and the pool (a larger one when the cells need it)."
         nc = len(d2); m = 0; off = cells.off
@@ -132,10 +138,10 @@ if HAVE_NUMBA:
         for i in range(nc // 2 - 1, -1, -1): _sift(d2, h, i, n)
         base = d2[h[0]]
         while n > 0 and m < plan.look:
-            c = h[0]; n -= 1; h[0] = h[n]; _sift(d2, h, 0, n); m = _take(cells, c, pool, m, T)
+            c = _pop(d2, h, n); n -= 1; m = _take(cells, c, pool, m, T)
         lim = plan.reach * _kth_sq(st, qv, pool, plan.k); est = m
         while n > 0 and d2[h[0]] - base <= lim:                    # no cap: the bound decides, and the pool grows to hold what it admits
-            c = h[0]; n -= 1; h[0] = h[n]; _sift(d2, h, 0, n); need = m + off[c + 1] - off[c]
+            c = _pop(d2, h, n); n -= 1; need = m + off[c + 1] - off[c]
             if need > len(pool.rows):
                 sz = max(need, 2 * len(pool.rows))
                 big = Pool(np.empty(sz, np.int64), np.empty(sz, np.float32), pool.bs, pool.bp, pool.bn, pool.kp, pool.kd, pool.kn)
