@@ -253,7 +253,7 @@ def load(cls:ModelDir, path, # A folder written by `ModelDir.save`
 # %% ../nbs/03_store.ipynb #17e8809b
 DUP_THRESHOLD = {   # cosine distance: calibrate_threshold on Caltech-101
     'unlabelled': 0.0875, 'fine-tuned': 0.03,                  # no labels; fine-tuned before presets (bench/dedup.py)
-    'quality': 0.04, 'fast': 0.0675,                        # the presets' models (bench/threshold.py --model models/caltech101[_fast])
+    'quality': 0.04, 'fast': 0.0575,                        # the presets' models (bench/threshold.py --model models/caltech101; fast: bench/presets.py --part cost)
 }
 
 def model_kind(md:ModelDir) -> str:
