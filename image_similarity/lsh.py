@@ -265,10 +265,15 @@ def partition(self:LSHIndex, n_cells:int|None=None, # Cells; default: the index'
         _group_rows(self)
         return self
 
+def _cell_order(cell:np.ndarray) -> tuple:
+    "`(order, grouped)`: the rows in cell order (a stable sort of `cell`) and whether they are in it already (then `arange`: one pass over `cell`, no sort)."
+    if (cell[1:] >= cell[:-1]).all(): return np.arange(len(cell)), True
+    return np.argsort(cell, kind='stable'), False
+
 def _group_rows(self:LSHIndex):
     "Store the rows cell by cell (stably): a query's codes and the vectors it re-ranks are then read from contiguous memory. In place (compiled) for an index of `CELLS_MIN` vectors or more."
-    n = self._n; order = np.argsort(self._cell[:n], kind='stable')
-    if (order == np.arange(n)).all(): return
+    n = self._n; order, grouped = _cell_order(self._cell[:n])
+    if grouped: return
     for a in _ROWS: permute_rows(getattr(self, a), order, self.backend == 'numba' and n >= CELLS_MIN)
     self._csr = None                                  # the cells' view of the codes follows the new rows
 
@@ -283,8 +288,8 @@ def _cells(self:LSHIndex):
     if csr is None or csr[0] != self._n:
         n, nc = self._n, len(self.centroids); cell = self._cell[:n]
         if n and (cell.min() < 0 or cell.max() >= nc): raise IndexFormatError(f"the index's cells are not all between 0 and {nc - 1}")
-        order = np.argsort(cell, kind='stable'); off = np.zeros(nc + 1, np.int64); off[1:] = np.cumsum(np.bincount(cell, minlength=nc))
-        codes = self._codes[:n] if (order == np.arange(n)).all() else np.ascontiguousarray(self._codes[:n][order])
+        (order, grouped), off = _cell_order(cell), np.zeros(nc + 1, np.int64); off[1:] = np.cumsum(np.bincount(cell, minlength=nc))
+        codes = self._codes[:n] if grouped else np.ascontiguousarray(self._codes[:n][order])
         csr = self._csr = (n, Cells(codes.view(np.uint8), order.astype(np.int64), off), _sq_norms(self.centroids))
     return csr[1:]
 
