@@ -16,6 +16,7 @@ split). `preset` is the preset as it is (its rows equal `heldout.py --quantize i
 - `stage6`: Lite0 + Lite2 with each one's stage 6 output pooled beside its last map (`efficientnet_liteN_stage6`,
   see the backbones page; bench/layers.py measured it in float): the `quality` preset's backbone since it won here;
 - `pair`: Lite0 + Lite2 without it, the `quality` preset's backbone before;
+- `lite012s6`: Lite0 + Lite1 + Lite2, each with its stage 6 (the preset's backbone with Lite1's beside it);
 - `lite012`, `lite12`: another combination of the EfficientNet-Lite backbones at the preset's input (260 px),
   the head trained as the preset's. Their features are extracted once (int8, calibrated without the held-out
   images; cached in ~/.cache/image_similarity/bench_heldout). The run also times each backbone's int8 body on one
@@ -31,7 +32,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT)); sys.path.insert(0, str(ROOT/'bench'))
 import heldout
 BACKBONES = {'lite012': 'efficientnet_lite0+efficientnet_lite1+efficientnet_lite2', 'lite12': 'efficientnet_lite1+efficientnet_lite2',
-             'stage6': 'efficientnet_lite0_stage6+efficientnet_lite2_stage6', 'pair': heldout.PAIR}
+             'stage6': 'efficientnet_lite0_stage6+efficientnet_lite2_stage6', 'pair': heldout.PAIR,
+             'lite012s6': 'efficientnet_lite0_stage6+efficientnet_lite1_stage6+efficientnet_lite2_stage6'}
 
 def head_embeddings(xk, xh, y, valid, n_classes, r, seed, loss_kw=None):
     "Raw embeddings of the build's images and of the held-out ones from a head trained as the preset trains it."
