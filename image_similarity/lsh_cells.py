@@ -184,6 +184,13 @@ if HAVE_NUMBA:
                 if d <= bd[k - 1]: _push(bd, bi, d, r[j])
             pd[i] = bd; pi[i] = bi
 
+    @njit(cache=True, nogil=True)
+    def _merge_topk(D, I, qa, pd, pi):
+        "Merge each row `p` of `pd, pi` (query `qa[p]`'s best in one cell) into that query's `D, I` (ties by row, as everywhere)."
+        for p in range(len(qa)):
+            bd = D[qa[p]]; bi = I[qa[p]]
+            for j in range(pd.shape[1]): _push(bd, bi, pd[p, j], pi[p, j])
+
     @njit(cache=True, nogil=True, fastmath=True)
     def _gather(st, r, out):
         "`out[i]`: stored row `r[i]` as float32 (one pass: the gather and the conversion from float16 or int8)."
@@ -199,6 +206,14 @@ def _centre_order(d2):
     "For each query (a row of `_centre_d2`): the centres nearest first (ties: the lower index), and their squared distances less the nearest one's."
     corder = np.argsort(d2, axis=1, kind='stable'); gaps = np.take_along_axis(d2, corder, 1); gaps -= gaps[:, :1]
     return corder, gaps
+
+def _merge_np(D, I, qa, pd, pi):
+    "`_merge_topk` in NumPy: every candidate with each query's `k` best, one lexsort by (query, distance, row)."
+    nq, k = D.shape
+    aq = np.concatenate([np.repeat(np.arange(nq), k), np.repeat(qa, k)])
+    ad, ai = np.concatenate([D.ravel(), pd.ravel()]), np.concatenate([I.ravel(), pi.ravel()])
+    o = np.lexsort((ai, ad, aq)); at = np.searchsorted(aq[o], np.arange(nq))[:, None] + np.arange(k)
+    D[:], I[:] = ad[o][at], ai[o][at]
 
 def _blocked(cells:Cells, st:Stored, plan:Plan, C, c2, q, compiled=True):
     "Search of the queries `q` through the cells, a cell at a time (exact within the cells read): distances, rows and `[nq, 2]` (scored, scored)."
@@ -221,10 +236,7 @@ def _blocked(cells:Cells, st:Stored, plan:Plan, C, c2, q, compiled=True):
             dist = _dist_np(st, r, q[qs] @ decode_vectors(st.vecs[r], st.scale[r]).T, qq[qs, None])
             kk = min(k, len(r)); p = np.argpartition(dist, kk - 1, axis=1)[:, :kk]
             pd[b0:b1, :kk] = np.take_along_axis(dist, p, 1); pi[b0:b1, :kk] = r[p]
-        aq = np.concatenate([np.repeat(np.arange(nq), k), np.repeat(qa, k)])
-        ad, ai = np.concatenate([D.ravel(), pd.ravel()]), np.concatenate([I.ravel(), pi.ravel()])
-        o = np.lexsort((ai, ad, aq)); at = np.searchsorted(aq[o], np.arange(nq))[:, None] + np.arange(k)
-        D[:], I[:] = ad[o][at], ai[o][at]
+        (_merge_topk if compiled else _merge_np)(D, I, qa, pd, pi)
     L0 = np.minimum((cs < plan.look).sum(1) + 1, nc)                  # the first look: the nearest cells holding `look` vectors
     score(np.zeros(nq, np.int64), L0)
     lim = plan.reach * (np.square(D[:, -1].astype(np.float64)) if euclid else 2 * D[:, -1].astype(np.float64))
