@@ -16,7 +16,7 @@ training views), head seeds 42, 43, 44. The shrinkage and depth are chosen here,
 (`--preset fast --quantize int8`) then checks the choice on images no setting was chosen on.
 Writes bench/results/fast_stage6.{json,txt} (about 15 minutes, 6 of them features when not cached), or --out and its .txt.
 """
-import argparse, json, os, sys, time, warnings
+import argparse, json, sys, time, warnings
 from pathlib import Path
 import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
@@ -30,15 +30,12 @@ def main():
     ap.add_argument('--expands', nargs='+', type=int, default=list(EXPANDS)); ap.add_argument('--out', default=str(ROOT/'bench'/'results'/'fast_stage6.json'))
     a = ap.parse_args()
     import torch
-    from presets import features
-    from image_similarity.data import caltech101, list_images, folder_label
-    from image_similarity.train import train_head, _valid_mask, retrieval_metrics
+    from presets import features, feature_cache, protocol
+    from image_similarity.train import train_head, retrieval_metrics
     from image_similarity.export import split_head
     from image_similarity.postprocess import fit_whitening
     from image_similarity.settings import BuildSettings
-    root = caltech101(); files = list_images(root); cache = Path(os.environ.get('FEATURE_CACHE', '/tmp/image_similarity_features')); cache.mkdir(parents=True, exist_ok=True)
-    labels = np.array([folder_label(f, root) for f in files]); classes = sorted(set(labels)); y = np.searchsorted(classes, labels)
-    valid = _valid_mask(files, 0.2, 42); r = BuildSettings(preset=a.preset).resolve()
+    files, labels, y, classes, valid = protocol(); cache = feature_cache(); r = BuildSettings(preset=a.preset).resolve()
     res = dict(command=' '.join(['python bench/fast_stage6.py'] + sys.argv[1:]), preset=a.preset, seeds=a.seeds, head=dict(loss=r.loss, epochs=r.epochs, lr=r.lr, flip=r.flip), P5={})
     for bb in a.bodies:
         f = features(files, bb, cache); out = res['P5'][bb] = {}

@@ -9,7 +9,7 @@ features of the preset's body (bench/presets.py's cache, $FEATURE_CACHE; extract
 (proxy-anchor, its epochs and learning rate, no mirrors) with the one setting changed; `default` is the head as it is.
 Writes bench/results/head_reg.{json,txt} (about 12 minutes with the features cached).
 """
-import argparse, functools, json, os, sys, time, warnings
+import argparse, functools, json, sys, time, warnings
 from pathlib import Path
 import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
@@ -20,16 +20,13 @@ def main():
     ap = argparse.ArgumentParser(); ap.add_argument('--settings', nargs='+', default=['default', 'ps=0.25', 'ps=0.75', 'wd=0.1'])
     ap.add_argument('--seeds', nargs='+', type=int, default=[42, 43, 44]); a = ap.parse_args()
     import torch, fastai.vision.all as fa
-    from presets import features
+    from presets import features, feature_cache, protocol
     from image_similarity import train
-    from image_similarity.data import caltech101, list_images, folder_label
     from image_similarity.export import split_head
     from image_similarity.postprocess import fit_whitening
     from image_similarity.settings import BuildSettings
-    root = caltech101(); files = list_images(root); cache = Path(os.environ.get('FEATURE_CACHE', '/tmp/image_similarity_features')); cache.mkdir(parents=True, exist_ok=True)
-    labels = np.array([folder_label(f, root) for f in files]); classes = sorted(set(labels)); y = np.searchsorted(classes, labels)
-    valid = train._valid_mask(files, 0.2, 42); r = BuildSettings(preset='quality').resolve()
-    x = np.ascontiguousarray(features(files, r.backbone, cache)[:, :1])
+    files, labels, y, classes, valid = protocol(); r = BuildSettings(preset='quality').resolve()
+    x = np.ascontiguousarray(features(files, r.backbone, feature_cache())[:, :1])
     res = dict(command=' '.join(['python bench/head_reg.py'] + sys.argv[1:]), backbone=r.backbone, seeds=a.seeds, P5={})
     ch, fit = fa.create_head, fa.Learner.fit_one_cycle
     try:

@@ -60,10 +60,18 @@ def steps_of(p, raw, valid):
         out[name] = (fit_whitening(e[~valid], p['whiten'])(e) if w else e, x)
     return out
 
-def quality(presets, seeds, cache):
+def feature_cache() -> Path:
+    "The folder of the cached float features ($FEATURE_CACHE, else /tmp/image_similarity_features), made when missing."
+    cache = Path(os.environ.get('FEATURE_CACHE', '/tmp/image_similarity_features')); cache.mkdir(parents=True, exist_ok=True); return cache
+
+def protocol():
+    "The validation protocol's data, for this script and the benches that share it: `(files, labels, y, classes, valid)` of all of Caltech-101, its seeded 80/20 split (seed 42)."
     root = caltech101(); files = list_images(root)
     labels = np.array([folder_label(f, root) for f in files]); classes = sorted(set(labels)); y = np.searchsorted(classes, labels)
-    valid = _valid_mask(files, 0.2, 42)
+    return files, labels, y, classes, _valid_mask(files, 0.2, 42)
+
+def quality(presets, seeds, cache):
+    files, labels, y, classes, valid = protocol()
     out = {}
     for name in presets:
         p = PRESETS[name]; r = BuildSettings(preset=name).resolve(); f = features(files, p['backbone'], cache)
@@ -130,7 +138,7 @@ def main():
     a = argparse.ArgumentParser(); a.add_argument('--part', choices=('quality', 'cost', 'latency', 'both', 'report'), default='both')
     a.add_argument('--presets', nargs='+', default=list(PRESETS)); a.add_argument('--seeds', nargs='+', type=int, default=[42, 43, 44])
     a.add_argument('--work', default='/tmp/bench_presets'); a = a.parse_args()
-    cache = Path(os.environ.get('FEATURE_CACHE', '/tmp/image_similarity_features')); cache.mkdir(parents=True, exist_ok=True)
+    cache = feature_cache()
     fn = Path('bench/results/presets.json'); res = json.loads(fn.read_text()) if fn.exists() else {}
     if a.part in ('quality', 'both'): res['quality'] = res.get('quality', {}) | quality(a.presets, a.seeds, cache) | {'seeds': a.seeds}
     if a.part in ('cost', 'both'): res['cost'] = res.get('cost', {}) | cost(a.presets, Path(a.work))
